@@ -67,9 +67,7 @@ async def migrate(driver: AsyncDriver, database: str = "neo4j") -> None:
             await (await session.run(statement)).consume()
         await (await session.run("CALL db.awaitIndexes(300)")).consume()
         await (
-            await session.run(
-                "MERGE (m:Migration {name: 'schema'}) SET m.version = $version", version=SCHEMA_VERSION
-            )
+            await session.run("MERGE (m:Migration {name: 'schema'}) SET m.version = $version", version=SCHEMA_VERSION)
         ).consume()
 
 

@@ -111,11 +111,7 @@ class LocalNeo4j:
             str(self.pagecache_mb),
             "--exit-on-stdin-eof",
         ]
-        log = self.log_path.open("ab")
-        self._process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        log.close()
+        self._process = _spawn(command, self.log_path)
         await self._wait_until_ready()
         return self.uri
 
@@ -136,8 +132,7 @@ class LocalNeo4j:
                     if loop.time() > deadline:
                         self.stop()
                         raise LocalNeo4jError(
-                            f"the local Neo4j did not answer within {self.startup_timeout_s:.0f} s; "
-                            f"see {self.log_path}"
+                            f"the local Neo4j did not answer within {self.startup_timeout_s:.0f} s; see {self.log_path}"
                         ) from None
                     await asyncio.sleep(0.25)
         finally:
@@ -166,6 +161,14 @@ class LocalNeo4j:
 
     async def __aexit__(self, *exc: object) -> None:
         await asyncio.to_thread(self.stop)
+
+
+def _spawn(command: list[str], log_path: Path) -> subprocess.Popen[bytes]:
+    # Its own session: a Ctrl-C in the terminal reaches us, and we stop it in order.
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
 
 def _port_in_use(host: str, port: int) -> bool:

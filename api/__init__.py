@@ -1,0 +1,1 @@
+"""The HTTP side: the Starlette app, its routes, settings and the `yimaqing` command line."""

@@ -1,0 +1,103 @@
+"""Settings, read once from the environment (12-factor), with defaults that work locally."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Environment = Literal["development", "production"]
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use; the message names the key and the value."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: Environment = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"
+    log_level: str = "info"
+    # Neo4j: unset uri means "start the local Neo4j under data_dir".
+    neo4j_uri: str | None = None
+    neo4j_user: str = "neo4j"
+    neo4j_password: str | None = field(default=None, repr=False)
+    neo4j_database: str = "neo4j"
+    data_dir: Path = PROJECT_ROOT / ".data"
+    local_neo4j_port: int = 7687
+    local_neo4j_heap_mb: int = 1024
+    local_neo4j_pagecache_mb: int = 512
+    # The demo county, seeded when the database is empty.
+    seed_demo: bool = True
+    seed: int = 20190904
+    seed_households: int = 27000
+
+    @property
+    def development(self) -> bool:
+        return self.environment == "development"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Read every setting from `environ` (default: the process environment); keywords win."""
+        env = os.environ if environ is None else environ
+        host = env.get("HOST", "127.0.0.1")
+        port = _int(env, "PORT", 8000)
+        values: dict[str, object] = {
+            "environment": _choice(env, "ENVIRONMENT", "development", ("development", "production")),
+            "host": host,
+            "port": port,
+            "public_url": env.get("PUBLIC_URL", f"http://{_url_host(host)}:{port}").rstrip("/"),
+            "log_level": _choice(env, "LOG_LEVEL", "info", ("critical", "error", "warning", "info", "debug")),
+            "neo4j_uri": env.get("NEO4J_URI") or None,
+            "neo4j_user": env.get("NEO4J_USER", "neo4j"),
+            "neo4j_password": env.get("NEO4J_PASSWORD") or None,
+            "neo4j_database": env.get("NEO4J_DATABASE", "neo4j"),
+            "data_dir": Path(env.get("DATA_DIR", str(PROJECT_ROOT / ".data"))).resolve(),
+            "local_neo4j_port": _int(env, "LOCAL_NEO4J_PORT", 7687),
+            "local_neo4j_heap_mb": _int(env, "LOCAL_NEO4J_HEAP_MB", 1024),
+            "local_neo4j_pagecache_mb": _int(env, "LOCAL_NEO4J_PAGECACHE_MB", 512),
+            "seed_demo": _bool(env, "SEED_DEMO", True),
+            "seed": _int(env, "SEED", 20190904),
+            "seed_households": _int(env, "SEED_HOUSEHOLDS", 27000),
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _url_host(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+
+
+def _int(env: Mapping[str, str], key: str, default: int) -> int:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be a whole number, not {raw!r}") from None
+
+
+def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{key} must be true or false, not {raw!r}")
+
+
+def _choice(env: Mapping[str, str], key: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = env.get(key, default).strip().lower()
+    if raw not in choices:
+        raise SettingsError(f"{key} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw
