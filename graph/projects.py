@@ -1,0 +1,231 @@
+"""The project library: projects, their funds, and the yearly pipeline (declared → screened → done)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from neo4j import AsyncManagedTransaction
+
+from graph.money import from_fen
+from graph.paging import AFTER_ASC, AFTER_DESC, Page, PageRequest, Row
+
+PROJECT_MAP = """p {
+  .code, .name, .year, .purpose, .stage, .started, .completed, .performanceScore, .nature,
+  .plannedBeneficiaries, .budgetFen, .responsibleUnit,
+  industryCode: head(COLLECT { MATCH (p)-[:IN_INDUSTRY]->(x:Industry) RETURN x.code }),
+  villageCode: head(COLLECT { MATCH (p)-[:LOCATED_IN]->(x:Village) RETURN x.code }),
+  townshipCode: head(COLLECT { MATCH (p)-[:LOCATED_IN]->(x:Village)-[:IN]->(y:Township) RETURN y.code
+                               UNION MATCH (p)-[:LOCATED_IN]->(y:Township) RETURN y.code })
+}"""
+
+PROJECTS_BY_CODE = f"""
+UNWIND $codes AS code
+MATCH (p:Project {{code: code}})
+RETURN {PROJECT_MAP} AS project"""
+
+FUNDS_BY_PROJECT = """
+UNWIND $codes AS code
+MATCH (f:Fund)-[a:ALLOCATED_TO]->(:Project {code: code})
+WITH code, f, a ORDER BY f.year, f.source
+RETURN code, collect({source: f.source, year: f.year, amountFen: a.amountFen}) AS funds"""
+
+PIPELINE = """
+MATCH (p:Project {year: $year})
+RETURN count(p) AS declared,
+       count(CASE WHEN p.stage = 'REJECTED' THEN 1 END) AS rejected,
+       count(CASE WHEN p.stage = 'RESERVE' THEN 1 END) AS reserve,
+       count(CASE WHEN p.stage = 'IMPLEMENTED' THEN 1 END) AS implemented,
+       count(CASE WHEN p.stage = 'IMPLEMENTED' AND p.started THEN 1 END) AS started,
+       count(CASE WHEN p.stage = 'IMPLEMENTED' AND p.completed THEN 1 END) AS completed"""
+
+
+class ProjectOrder(Enum):
+    CODE = "CODE"
+    PERFORMANCE_DESC = "PERFORMANCE_DESC"
+    BENEFICIARIES_DESC = "BENEFICIARIES_DESC"
+
+
+class ProjectScope(Enum):
+    COUNTY = "COUNTY"
+    VILLAGE = "VILLAGE"
+
+
+_SCOPE_MATCH: dict[ProjectScope, str] = {
+    ProjectScope.COUNTY: "MATCH (p:Project)",
+    ProjectScope.VILLAGE: "MATCH (p:Project)-[:LOCATED_IN]->(:Village {code: scope})",
+}
+
+# (sort value, ascending?) per order; the project code breaks ties.
+_ORDER: dict[ProjectOrder, tuple[str, bool]] = {
+    ProjectOrder.CODE: ("p.code", True),
+    ProjectOrder.PERFORMANCE_DESC: ("coalesce(p.performanceScore, -1.0)", False),
+    ProjectOrder.BENEFICIARIES_DESC: ("COUNT { (p)-[:BENEFITS]->(:Household) }", False),
+}
+
+_FILTER_FRAGMENTS: dict[str, str] = {
+    "year": "p.year = $filter_year",
+    "stage": "p.stage = $filter_stage",
+    "purpose": "p.purpose = $filter_purpose",
+    "township_code": (
+        "(EXISTS { (p)-[:LOCATED_IN]->(:Township {code: $filter_township_code}) }"
+        " OR EXISTS { (p)-[:LOCATED_IN]->(:Village)-[:IN]->(:Township {code: $filter_township_code}) })"
+    ),
+    "village_code": "EXISTS { (p)-[:LOCATED_IN]->(:Village {code: $filter_village_code}) }",
+    "industry_code": "EXISTS { (p)-[:IN_INDUSTRY]->(:Industry {code: $filter_industry_code}) }",
+}
+
+
+@dataclass(frozen=True)
+class ProjectFilter:
+    year: int | None = None
+    stage: str | None = None
+    purpose: str | None = None
+    township_code: str | None = None
+    village_code: str | None = None
+    industry_code: str | None = None
+
+    def where(self) -> tuple[str, dict[str, Any]]:
+        clauses: list[str] = []
+        params: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None:
+                clauses.append(_FILTER_FRAGMENTS[f.name])
+                params["filter_" + f.name] = value
+        return (" AND ".join(clauses) or "true"), params
+
+
+@dataclass(frozen=True)
+class ProjectRecord:
+    code: str
+    name: str
+    year: int
+    purpose: str
+    stage: str
+    started: bool
+    completed: bool
+    performance_score: float | None
+    nature: str | None
+    planned_beneficiaries: int | None
+    budget: Decimal | None
+    responsible_unit: str | None
+    industry_code: str | None
+    village_code: str | None
+    township_code: str | None
+
+    @classmethod
+    def from_map(cls, m: dict[str, Any]) -> ProjectRecord:
+        return cls(
+            code=m["code"],
+            name=m["name"],
+            year=m["year"],
+            purpose=m["purpose"],
+            stage=m["stage"],
+            started=bool(m.get("started")),
+            completed=bool(m.get("completed")),
+            performance_score=m.get("performanceScore"),
+            nature=m.get("nature"),
+            planned_beneficiaries=m.get("plannedBeneficiaries"),
+            budget=from_fen(m.get("budgetFen")),
+            responsible_unit=m.get("responsibleUnit"),
+            industry_code=m.get("industryCode"),
+            village_code=m.get("villageCode"),
+            township_code=m.get("townshipCode"),
+        )
+
+
+@dataclass(frozen=True)
+class FundAllocationRecord:
+    source: str
+    year: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PipelineRecord:
+    year: int
+    declared: int
+    rejected: int
+    reserve: int
+    implemented: int
+    started: int
+    completed: int
+
+
+async def projects_by_code(tx: AsyncManagedTransaction, codes: list[str]) -> dict[str, ProjectRecord]:
+    result = await tx.run(PROJECTS_BY_CODE, codes=codes)
+    return {r["project"]["code"]: ProjectRecord.from_map(r["project"]) async for r in result}
+
+
+async def funds_by_project(tx: AsyncManagedTransaction, codes: list[str]) -> dict[str, list[FundAllocationRecord]]:
+    result = await tx.run(FUNDS_BY_PROJECT, codes=codes)
+    return {
+        r["code"]: [
+            FundAllocationRecord(f["source"], f["year"], from_fen(f["amountFen"]) or Decimal(0)) for f in r["funds"]
+        ]
+        async for r in result
+    }
+
+
+async def get_pipeline(tx: AsyncManagedTransaction, year: int) -> PipelineRecord:
+    record = await (await tx.run(PIPELINE, year=year)).single(strict=True)
+    return PipelineRecord(year=year, **dict(record))
+
+
+def _page_query(scope: ProjectScope, where: str, order: ProjectOrder) -> str:
+    sort_value, ascending = _ORDER[order]
+    direction = "ASC" if ascending else "DESC"
+    return f"""
+UNWIND $scopes AS scope
+CALL (scope) {{
+  {_SCOPE_MATCH[scope]}
+  WHERE {where}
+  WITH p, {sort_value} AS sortValue, p.code AS keyId
+  WHERE {AFTER_ASC if ascending else AFTER_DESC}
+  RETURN p, sortValue, keyId
+  ORDER BY sortValue {direction}, keyId {direction}
+  LIMIT $limit
+}}
+RETURN scope, collect({PROJECT_MAP} {{.*, sortValue: sortValue}}) AS rows"""
+
+
+def _count_query(scope: ProjectScope, where: str) -> str:
+    return f"""
+UNWIND $scopes AS scope
+CALL (scope) {{
+  {_SCOPE_MATCH[scope]}
+  WHERE {where}
+  RETURN count(p) AS total
+}}
+RETURN scope, total"""
+
+
+async def page_projects(
+    tx: AsyncManagedTransaction,
+    scope: ProjectScope,
+    scope_keys: list[str],
+    project_filter: ProjectFilter,
+    order: ProjectOrder,
+    request: PageRequest,
+) -> dict[str, Page[ProjectRecord]]:
+    where, params = project_filter.where()
+    # Assembled from the fixed fragments above only; every value is a parameter.
+    result = await tx.run(_page_query(scope, where, order), scopes=scope_keys, **params, **request.params)
+    ascending = _ORDER[order][1]
+    pages: dict[str, Page[ProjectRecord]] = {key: Page(rows=[], has_next=False) for key in scope_keys}
+    async for record in result:
+        rows = [Row(ProjectRecord.from_map(m), (m["sortValue"], m["code"])) for m in record["rows"]]
+        rows.sort(key=lambda row: row.sort_key, reverse=not ascending)
+        pages[record["scope"]] = Page.of(rows, request)
+    return pages
+
+
+async def count_projects(
+    tx: AsyncManagedTransaction, scope: ProjectScope, scope_keys: list[str], project_filter: ProjectFilter
+) -> dict[str, int]:
+    where, params = project_filter.where()
+    result = await tx.run(_count_query(scope, where), scopes=scope_keys, **params)
+    return {r["scope"]: r["total"] async for r in result}
