@@ -7,7 +7,15 @@ from typing import Any
 import pytest
 from graphql import build_schema, parse, validate
 
-from api.scan_page import SCAN_QUERY, render_scan_page, scan_found
+from api.scan_page import (
+    MEASURE_LABELS,
+    MODE_LABELS,
+    PLACE_KIND_LABELS,
+    SCAN_QUERY,
+    STATUS_LABELS,
+    render_scan_page,
+    scan_found,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 EVIL = '<script>alert("x")</script>'
@@ -195,3 +203,13 @@ def test_page_needs_nothing_from_the_network() -> None:
     for external in ("<link", "<script", "<img", "@import", "url(", "src="):
         assert external not in page
     assert "Noto Sans CJK SC" in page and "PingFang SC" in page
+
+
+def test_labels_cover_every_value_the_schema_and_the_seeds_use() -> None:
+    enums = pytest.importorskip("schema.enums")
+    reference = pytest.importorskip("seeds.reference")
+
+    assert set(STATUS_LABELS) == {status.value for status in enums.HouseholdStatus}
+    assert set(MODE_LABELS) == {mode.value for mode in enums.LinkMode}
+    assert set(PLACE_KIND_LABELS) == {kind.value for kind in enums.PlaceKind}
+    assert set(reference.MEASURE_KINDS) <= set(MEASURE_LABELS)
