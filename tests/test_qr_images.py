@@ -7,7 +7,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from api.qr_images import render_png, render_svg
+from schema.qr_images import render_png, render_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -1,0 +1,1 @@
+"""The Strawberry GraphQL schema: types, inputs, loaders and the root Query. Thin over graph/."""

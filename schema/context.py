@@ -1,0 +1,34 @@
+"""The per-request context: who is asking, the request's graph handle and its loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.types import Info as StrawberryInfo
+
+from graph.driver import CountingGraph, Graph
+from schema.loaders import Loaders
+
+
+@dataclass
+class Context:
+    request: Request | WebSocket | None
+    response: Response | None
+    graph: CountingGraph
+    loaders: Loaders
+    public_url: str
+
+    @classmethod
+    def create(
+        cls, graph: Graph, public_url: str, request: Request | WebSocket | None = None, response: Response | None = None
+    ) -> Context:
+        counting = CountingGraph(graph)
+        return cls(
+            request=request, response=response, graph=counting, loaders=Loaders.create(counting), public_url=public_url
+        )
+
+
+Info = StrawberryInfo[Context, None]

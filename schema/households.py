@@ -1,0 +1,247 @@
+"""Households and their members, measures, helpers; the household filter, order and connection."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from graph.households import CadreRecord, HouseholdRecord, HouseholdScope, MeasureRecord, PersonRecord
+from graph.households import HouseholdFilter as HouseholdFilterSpec
+from graph.households import HouseholdOrder as HouseholdOrderSpec
+from graph.paging import Page, PageRequest
+from graph.qr import QrTargetKind
+from schema.context import Info
+from schema.enums import HouseholdOrder, HouseholdStatus
+from schema.node import Node
+from schema.pagination import PageInfo, encode_cursor, page_info, page_request
+
+if TYPE_CHECKING:
+    from schema.industries import DriveLink, Industry
+    from schema.places import Village
+    from schema.policies import Claim, Policy
+    from schema.qr import QrCode
+
+
+@strawberry.type
+class Person:
+    name: str
+    relation: str
+    birth_date: datetime.date | None
+    health: str | None
+    sex: str | None
+    education: str | None
+    labor_ability: str | None
+    school_status: str | None
+
+    @classmethod
+    def from_record(cls, record: PersonRecord) -> Person:
+        return cls(
+            name=record.name,
+            relation=record.relation,
+            birth_date=record.birth_date,
+            health=record.health,
+            sex=record.sex,
+            education=record.education,
+            labor_ability=record.labor_ability,
+            school_status=record.school_status,
+        )
+
+
+@strawberry.type
+class Measure:
+    kind: str
+    sub_kind: str | None
+    year: int
+    amount: Decimal | None
+    description: str
+
+    @classmethod
+    def from_record(cls, record: MeasureRecord) -> Measure:
+        return cls(
+            kind=record.kind,
+            sub_kind=record.sub_kind,
+            year=record.year,
+            amount=record.amount,
+            description=record.description,
+        )
+
+
+@strawberry.type
+class Cadre:
+    id: strawberry.ID
+    name: str
+    role: str
+    unit: str | None
+    level: str | None
+
+    @classmethod
+    def from_record(cls, record: CadreRecord) -> Cadre:
+        return cls(
+            id=strawberry.ID(record.id), name=record.name, role=record.role, unit=record.unit, level=record.level
+        )
+
+
+@strawberry.type
+class Household(Node):
+    head_name: str
+    size: int
+    registered_poor: bool
+    status: HouseholdStatus
+    development_plan: str | None = strawberry.field(
+        description="Its development plan (发展规划), as recorded by its helping cadre."
+    )
+    identified_year: int | None
+    exit_year: int | None
+    primary_cause: str | None
+    other_causes: list[str]
+    village_code: strawberry.Private[str]
+
+    @strawberry.field
+    async def village(self, info: Info) -> Annotated[Village, strawberry.lazy("schema.places")]:
+        from schema.places import load_village
+
+        village = await load_village(info, self.village_code)
+        assert village is not None, "every household is in a village"
+        return village
+
+    @strawberry.field
+    async def members(self, info: Info) -> list[Person]:
+        return [Person.from_record(r) for r in await info.context.loaders.members.load(self.id)]
+
+    @strawberry.field
+    async def industries(self, info: Info) -> list[Annotated[Industry, strawberry.lazy("schema.industries")]]:
+        from schema.industries import load_industries
+
+        return await load_industries(info, await info.context.loaders.industry_codes_by_household.load(self.id))
+
+    @strawberry.field(description="Enterprises that drive this household, with how and how much.")
+    async def driven_by(self, info: Info) -> list[Annotated[DriveLink, strawberry.lazy("schema.industries")]]:
+        from schema.industries import DriveLink
+
+        return [DriveLink.from_record(r) for r in await info.context.loaders.drive_links.load(self.id)]
+
+    @strawberry.field
+    async def policies(self, info: Info) -> list[Annotated[Policy, strawberry.lazy("schema.policies")]]:
+        from schema.policies import load_policies
+
+        return await load_policies(info, await info.context.loaders.policy_codes_by_household.load(self.id))
+
+    @strawberry.field
+    async def claims(self, info: Info) -> list[Annotated[Claim, strawberry.lazy("schema.policies")]]:
+        from schema.policies import Claim
+
+        return [Claim.from_record(r) for r in await info.context.loaders.claims.load(self.id)]
+
+    @strawberry.field(description="Assistance measures the household received (帮扶措施), newest first.")
+    async def measures(self, info: Info) -> list[Measure]:
+        return [Measure.from_record(r) for r in await info.context.loaders.measures.load(self.id)]
+
+    @strawberry.field(description="The cadres who help it now (帮扶责任人).")
+    async def helpers(self, info: Info) -> list[Cadre]:
+        return [Cadre.from_record(r) for r in await info.context.loaders.helpers.load(self.id)]
+
+    @strawberry.field
+    async def qr(self, info: Info) -> Annotated[QrCode, strawberry.lazy("schema.qr")]:
+        from schema.qr import QrCode
+
+        return await QrCode.load(info, QrTargetKind.HOUSEHOLD, self.id)
+
+    @classmethod
+    def from_record(cls, record: HouseholdRecord) -> Household:
+        return cls(
+            id=strawberry.ID(record.id),
+            head_name=record.head_name,
+            size=record.size,
+            registered_poor=record.registered_poor,
+            status=HouseholdStatus(record.status),
+            development_plan=record.development_plan,
+            identified_year=record.identified_year,
+            exit_year=record.exit_year,
+            primary_cause=record.primary_cause,
+            other_causes=list(record.other_causes),
+            village_code=record.village_code,
+        )
+
+
+@strawberry.input
+class HouseholdFilter:
+    registered_poor: bool | None = None
+    status: HouseholdStatus | None = None
+    township_code: strawberry.ID | None = None
+    village_code: strawberry.ID | None = None
+    industry_code: strawberry.ID | None = None
+    enterprise_id: strawberry.ID | None = None
+    has_claims: bool | None = None
+
+    def to_spec(self) -> HouseholdFilterSpec:
+        return HouseholdFilterSpec(
+            registered_poor=self.registered_poor,
+            status=self.status.value if self.status else None,
+            township_code=self.township_code,
+            village_code=self.village_code,
+            industry_code=self.industry_code,
+            enterprise_id=self.enterprise_id,
+            has_claims=self.has_claims,
+        )
+
+
+@strawberry.type
+class HouseholdEdge:
+    cursor: str
+    node: Household
+
+
+@strawberry.type
+class HouseholdConnection:
+    edges: list[HouseholdEdge]
+    page_info: PageInfo
+    count_key: strawberry.Private[tuple[HouseholdScope, str, HouseholdFilterSpec]]
+
+    @strawberry.field(description="How many households match, over all pages (computed only when selected).")
+    async def total_count(self, info: Info) -> int:
+        return await info.context.loaders.household_counts.load(self.count_key)
+
+    @classmethod
+    def from_page(
+        cls,
+        order: HouseholdOrderSpec,
+        page: Page[HouseholdRecord],
+        request: PageRequest,
+        count_key: tuple[HouseholdScope, str, HouseholdFilterSpec],
+    ) -> HouseholdConnection:
+        return cls(
+            edges=[
+                HouseholdEdge(cursor=encode_cursor(order.value, row.sort_key), node=Household.from_record(row.record))
+                for row in page.rows
+            ],
+            page_info=page_info(order.value, page, request),
+            count_key=count_key,
+        )
+
+    @classmethod
+    async def load(
+        cls,
+        info: Info,
+        scope: HouseholdScope,
+        scope_key: str,
+        household_filter: HouseholdFilter | None,
+        order: HouseholdOrderSpec,
+        first: int | None,
+        after: str | None,
+    ) -> HouseholdConnection:
+        request = page_request(order.value, first, after)
+        spec = household_filter.to_spec() if household_filter else HouseholdFilterSpec()
+        page = await info.context.loaders.household_pages.load((scope, scope_key, spec, order, request))
+        return cls.from_page(order, page, request, (scope, scope_key, spec))
+
+
+def order_spec(order: HouseholdOrder | None) -> HouseholdOrderSpec:
+    return HouseholdOrderSpec(order.value) if order else HouseholdOrderSpec.ID
+
+
+async def load_household(info: Info, household_id: str) -> Household | None:
+    record = await info.context.loaders.households.load(household_id)
+    return Household.from_record(record) if record else None

@@ -1,0 +1,231 @@
+"""Industries, enterprises, the households they drive, and coverage (the article's shares)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import strawberry
+
+from graph.industries import (
+    CoverageRecord,
+    DriveLinkRecord,
+    DrivenHouseholdRecord,
+    Driver,
+    EnterpriseRecord,
+    IndustryRecord,
+)
+from graph.paging import Page, PageRequest
+from schema.context import Info
+from schema.enums import IndustryTier, LinkMode
+from schema.households import Household
+from schema.pagination import PageInfo, encode_cursor, page_info, page_request
+
+DRIVEN_ORDER = "ID"
+
+
+@strawberry.type
+class Quantity:
+    amount: Decimal
+    unit: str
+
+
+@strawberry.type
+class Coverage:
+    households: int
+    poor_households: int
+    poor_share: float = strawberry.field(
+        description="Share of the county's registered poor households that are driven."
+    )
+    villages: int
+    village_share: float
+    townships: int
+    average_income_gain: Decimal | None = strawberry.field(
+        description="Average yearly income gain per driven household."
+    )
+
+    @classmethod
+    def from_record(cls, record: CoverageRecord) -> Coverage:
+        return cls(
+            households=record.households,
+            poor_households=record.poor_households,
+            poor_share=record.poor_share,
+            villages=record.villages,
+            village_share=record.village_share,
+            townships=record.townships,
+            average_income_gain=record.average_income_gain,
+        )
+
+
+@strawberry.type
+class DrivenHouseholdEdge:
+    cursor: str
+    node: Household
+    enterprise_id: strawberry.Private[str | None]
+    mode: LinkMode | None
+    income_gain: Decimal | None
+
+    @strawberry.field
+    async def enterprise(self, info: Info) -> Enterprise | None:
+        return await load_enterprise(info, self.enterprise_id) if self.enterprise_id else None
+
+
+@strawberry.type
+class DrivenHouseholdConnection:
+    edges: list[DrivenHouseholdEdge]
+    page_info: PageInfo
+    count_key: strawberry.Private[tuple[Driver, str, bool]]
+
+    @strawberry.field
+    async def total_count(self, info: Info) -> int:
+        return await info.context.loaders.driven_counts.load(self.count_key)
+
+    @classmethod
+    async def load(
+        cls, info: Info, driver: Driver, key: str, poor_only: bool, first: int | None, after: str | None
+    ) -> DrivenHouseholdConnection:
+        request = page_request(DRIVEN_ORDER, first, after)
+        page = await info.context.loaders.driven_pages.load((driver, key, poor_only, request))
+        return cls.from_page(page, request, (driver, key, poor_only))
+
+    @classmethod
+    def from_page(
+        cls, page: Page[DrivenHouseholdRecord], request: PageRequest, count_key: tuple[Driver, str, bool]
+    ) -> DrivenHouseholdConnection:
+        return cls(
+            edges=[
+                DrivenHouseholdEdge(
+                    cursor=encode_cursor(DRIVEN_ORDER, row.sort_key),
+                    node=Household.from_record(row.record.household),
+                    enterprise_id=row.record.enterprise_id,
+                    mode=LinkMode(row.record.mode) if row.record.mode else None,
+                    income_gain=row.record.income_gain,
+                )
+                for row in page.rows
+            ],
+            page_info=page_info(DRIVEN_ORDER, page, request),
+            count_key=count_key,
+        )
+
+
+@strawberry.type
+class Industry:
+    code: strawberry.ID
+    name: str
+    tier: IndustryTier
+    total_scale: Quantity | None = strawberry.field(
+        description="Total scale of the industry in the county (sticks for fungi, mu for walnuts, head for pigs...)."
+    )
+    annual_output_value: Decimal | None
+    products: list[str]
+
+    @strawberry.field
+    async def enterprises(self, info: Info) -> list[Enterprise]:
+        return await load_enterprises(info, await info.context.loaders.enterprise_ids_by_industry.load(self.code))
+
+    @strawberry.field
+    async def coverage(self, info: Info) -> Coverage:
+        return Coverage.from_record(await info.context.loaders.industry_coverage.load(self.code))
+
+    @strawberry.field(description="The households this industry drives, directly or through its enterprises.")
+    async def driven_households(
+        self, info: Info, poor_only: bool | None = False, first: int | None = 20, after: str | None = strawberry.UNSET
+    ) -> DrivenHouseholdConnection:
+        return await DrivenHouseholdConnection.load(info, Driver.INDUSTRY, self.code, bool(poor_only), first, after)
+
+    @classmethod
+    def from_record(cls, record: IndustryRecord) -> Industry:
+        scale = None
+        if record.scale_amount is not None and record.scale_unit:
+            scale = Quantity(amount=record.scale_amount, unit=record.scale_unit)
+        return cls(
+            code=strawberry.ID(record.code),
+            name=record.name,
+            tier=IndustryTier(record.tier),
+            total_scale=scale,
+            annual_output_value=record.output_value,
+            products=list(record.products),
+        )
+
+
+@strawberry.type
+class Enterprise:
+    id: strawberry.ID
+    name: str
+    kind: str | None
+    investment: Decimal | None
+    stores: int | None
+    description: str | None
+    industry_code: strawberry.Private[str]
+
+    @strawberry.field
+    async def industry(self, info: Info) -> Industry:
+        industry = await load_industry(info, self.industry_code)
+        assert industry is not None, "every enterprise is in an industry"
+        return industry
+
+    @strawberry.field(description="Where its driven households live.")
+    async def reach(self, info: Info) -> Coverage:
+        record = await info.context.loaders.enterprise_reach.load(self.id)
+        assert record is not None, "reach is computed for every enterprise asked"
+        return Coverage.from_record(record)
+
+    @strawberry.field
+    async def driven_households(
+        self, info: Info, poor_only: bool | None = False, first: int | None = 20, after: str | None = strawberry.UNSET
+    ) -> DrivenHouseholdConnection:
+        return await DrivenHouseholdConnection.load(info, Driver.ENTERPRISE, self.id, bool(poor_only), first, after)
+
+    @classmethod
+    def from_record(cls, record: EnterpriseRecord) -> Enterprise:
+        return cls(
+            id=strawberry.ID(record.id),
+            name=record.name,
+            kind=record.kind,
+            investment=record.investment,
+            stores=record.stores,
+            description=record.description,
+            industry_code=record.industry_code,
+        )
+
+
+@strawberry.type
+class DriveLink:
+    enterprise_id: strawberry.Private[str]
+    mode: LinkMode
+    since: int | None
+    income_gain: Decimal | None
+
+    @strawberry.field
+    async def enterprise(self, info: Info) -> Enterprise:
+        enterprise = await load_enterprise(info, self.enterprise_id)
+        assert enterprise is not None, "a drive link starts at an enterprise"
+        return enterprise
+
+    @classmethod
+    def from_record(cls, record: DriveLinkRecord) -> DriveLink:
+        return cls(
+            enterprise_id=record.enterprise_id,
+            mode=LinkMode(record.mode),
+            since=record.since,
+            income_gain=record.income_gain,
+        )
+
+
+async def load_industry(info: Info, code: str) -> Industry | None:
+    record = await info.context.loaders.industries.load(code)
+    return Industry.from_record(record) if record else None
+
+
+async def load_industries(info: Info, codes: list[str]) -> list[Industry]:
+    records = await info.context.loaders.industries.load_many(codes)
+    return [Industry.from_record(r) for r in records if r is not None]
+
+
+async def load_enterprise(info: Info, enterprise_id: str) -> Enterprise | None:
+    record = await info.context.loaders.enterprises.load(enterprise_id)
+    return Enterprise.from_record(record) if record else None
+
+
+async def load_enterprises(info: Info, ids: list[str]) -> list[Enterprise]:
+    records = await info.context.loaders.enterprises.load_many(ids)
+    return [Enterprise.from_record(r) for r in records if r is not None]

@@ -1,0 +1,152 @@
+"""County, Township and Village."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from graph.households import HouseholdOrder as HouseholdOrderSpec
+from graph.households import HouseholdScope
+from graph.places import CountyRecord, TownshipRecord, VillageRecord
+from graph.places import list_townships as read_townships
+from graph.projects import ProjectFilter as ProjectFilterSpec
+from graph.projects import ProjectOrder as ProjectOrderSpec
+from graph.projects import ProjectScope
+from graph.qr import QrTargetKind
+from schema.context import Info
+from schema.enums import PlaceKind
+from schema.node import TOWNSHIP_PREFIX, VILLAGE_PREFIX, Node
+
+if TYPE_CHECKING:
+    from schema.households import HouseholdConnection, HouseholdFilter
+    from schema.projects import ProjectConnection
+    from schema.qr import QrCode
+
+
+@strawberry.type
+class County:
+    code: strawberry.ID
+    name: str
+    households: int
+    registered_poor_households: int
+
+    @strawberry.field
+    async def townships(self, info: Info) -> list[Township]:
+        return await list_townships(info)
+
+    @classmethod
+    def from_record(cls, record: CountyRecord) -> County:
+        return cls(
+            code=strawberry.ID(record.code),
+            name=record.name,
+            households=record.households,
+            registered_poor_households=record.registered_poor,
+        )
+
+
+@strawberry.type
+class Township(Node):
+    code: strawberry.ID
+    name: str
+    kind: PlaceKind
+
+    @strawberry.field
+    async def villages(self, info: Info) -> list[Village]:
+        records = await info.context.loaders.villages_by_township.load(self.code)
+        return [Village.from_record(r) for r in records]
+
+    @strawberry.field
+    async def households(
+        self,
+        info: Info,
+        filter: Annotated[HouseholdFilter, strawberry.lazy("schema.households")] | None = strawberry.UNSET,
+        first: int | None = 20,
+        after: str | None = strawberry.UNSET,
+    ) -> Annotated[HouseholdConnection, strawberry.lazy("schema.households")]:
+        from schema.households import HouseholdConnection
+
+        return await HouseholdConnection.load(
+            info, HouseholdScope.TOWNSHIP, self.code, filter, HouseholdOrderSpec.ID, first, after
+        )
+
+    @strawberry.field
+    async def qr(self, info: Info) -> Annotated[QrCode, strawberry.lazy("schema.qr")]:
+        from schema.qr import QrCode
+
+        return await QrCode.load(info, QrTargetKind.TOWNSHIP, self.code)
+
+    @classmethod
+    def from_record(cls, record: TownshipRecord) -> Township:
+        return cls(
+            id=strawberry.ID(TOWNSHIP_PREFIX + record.code),
+            code=strawberry.ID(record.code),
+            name=record.name,
+            kind=PlaceKind(record.kind),
+        )
+
+
+@strawberry.type
+class Village(Node):
+    code: strawberry.ID
+    name: str
+    township_code: strawberry.Private[str]
+
+    @strawberry.field
+    async def township(self, info: Info) -> Township:
+        record = await info.context.loaders.townships.load(self.township_code)
+        assert record is not None, "every village is in a township"
+        return Township.from_record(record)
+
+    @strawberry.field
+    async def households(
+        self,
+        info: Info,
+        filter: Annotated[HouseholdFilter, strawberry.lazy("schema.households")] | None = strawberry.UNSET,
+        first: int | None = 20,
+        after: str | None = strawberry.UNSET,
+    ) -> Annotated[HouseholdConnection, strawberry.lazy("schema.households")]:
+        from schema.households import HouseholdConnection
+
+        return await HouseholdConnection.load(
+            info, HouseholdScope.VILLAGE, self.code, filter, HouseholdOrderSpec.ID, first, after
+        )
+
+    @strawberry.field
+    async def projects(
+        self, info: Info, first: int | None = 20, after: str | None = strawberry.UNSET
+    ) -> Annotated[ProjectConnection, strawberry.lazy("schema.projects")]:
+        from schema.projects import ProjectConnection
+
+        return await ProjectConnection.load(
+            info, ProjectScope.VILLAGE, self.code, ProjectFilterSpec(), ProjectOrderSpec.CODE, first, after
+        )
+
+    @strawberry.field
+    async def qr(self, info: Info) -> Annotated[QrCode, strawberry.lazy("schema.qr")]:
+        from schema.qr import QrCode
+
+        return await QrCode.load(info, QrTargetKind.VILLAGE, self.code)
+
+    @classmethod
+    def from_record(cls, record: VillageRecord) -> Village:
+        return cls(
+            id=strawberry.ID(VILLAGE_PREFIX + record.code),
+            code=strawberry.ID(record.code),
+            name=record.name,
+            township_code=record.township_code,
+        )
+
+
+async def list_townships(info: Info) -> list[Township]:
+    return [Township.from_record(r) for r in await info.context.graph.read(read_townships)]
+
+
+async def load_township(info: Info, code: str) -> Township | None:
+    record = await info.context.loaders.townships.load(code)
+    return Township.from_record(record) if record else None
+
+
+async def load_village(info: Info, code: str) -> Village | None:
+    record = await info.context.loaders.villages.load(code)
+    return Village.from_record(record) if record else None

@@ -1,0 +1,92 @@
+"""Policies (the 一保通 bundle and its insurance types) and the claims paid under them."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import strawberry
+
+from graph.policies import ClaimRecord, PolicyRecord
+from schema.context import Info
+
+
+@strawberry.type
+class Policy:
+    code: strawberry.ID
+    name: str
+    kind: str
+    rate_cap: float | None
+    min_sum_insured: Decimal | None
+    description: str | None
+
+    @strawberry.field(description="For a bundle such as 一保通: the insurance types it covers.")
+    async def covers(self, info: Info) -> list[Policy]:
+        return await load_policies(info, await info.context.loaders.covered_codes.load(self.code))
+
+    @strawberry.field(description="The bundle this insurance type belongs to, if any.")
+    async def bundle(self, info: Info) -> Policy | None:
+        code = await info.context.loaders.bundles.load(self.code)
+        return await load_policy(info, code) if code else None
+
+    @strawberry.field(description="Households covered in a year.")
+    async def covered_households(self, info: Info, year: int) -> int:
+        record = await info.context.loaders.policy_years.load((self.code, year))
+        return record.households if record else 0
+
+    @strawberry.field(description="The premium per person in a year (total premium over persons covered).")
+    async def premium_per_person(self, info: Info, year: int) -> Decimal | None:
+        record = await info.context.loaders.policy_years.load((self.code, year))
+        return record.premium_per_person if record else None
+
+    @classmethod
+    def from_record(cls, record: PolicyRecord) -> Policy:
+        return cls(
+            code=strawberry.ID(record.code),
+            name=record.name,
+            kind=record.kind,
+            rate_cap=record.rate_cap,
+            min_sum_insured=record.min_sum_insured,
+            description=record.description,
+        )
+
+
+@strawberry.type
+class Claim:
+    id: strawberry.ID
+    date: datetime.date
+    kind: str
+    cost: Decimal
+    paid_by_medical_insurance: Decimal
+    paid_by_insurer: Decimal
+    paid_by_household: Decimal
+    policy_code: strawberry.Private[str]
+
+    @strawberry.field
+    async def policy(self, info: Info) -> Policy:
+        policy = await load_policy(info, self.policy_code)
+        assert policy is not None, "every claim is under a policy"
+        return policy
+
+    @classmethod
+    def from_record(cls, record: ClaimRecord) -> Claim:
+        return cls(
+            id=strawberry.ID(record.id),
+            date=record.date,
+            kind=record.kind,
+            cost=record.cost,
+            paid_by_medical_insurance=record.paid_by_medical_insurance,
+            paid_by_insurer=record.paid_by_insurer,
+            paid_by_household=record.paid_by_household,
+            policy_code=record.policy_code,
+        )
+
+
+async def load_policy(info: Info, code: str) -> Policy | None:
+    record = await info.context.loaders.policies.load(code)
+    return Policy.from_record(record) if record else None
+
+
+async def load_policies(info: Info, codes: list[str]) -> list[Policy]:
+    records = await info.context.loaders.policies.load_many(codes)
+    return [Policy.from_record(r) for r in records if r is not None]

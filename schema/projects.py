@@ -1,0 +1,192 @@
+"""The project library: projects, their funds and beneficiaries, and the yearly pipeline."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import strawberry
+
+from graph.households import HouseholdOrder as HouseholdOrderSpec
+from graph.households import HouseholdScope
+from graph.paging import Page, PageRequest
+from graph.projects import FundAllocationRecord, PipelineRecord, ProjectRecord, ProjectScope
+from graph.projects import ProjectFilter as ProjectFilterSpec
+from graph.projects import ProjectOrder as ProjectOrderSpec
+from schema.context import Info
+from schema.enums import ProjectOrder, ProjectPurpose, ProjectStage
+from schema.households import HouseholdConnection
+from schema.industries import Industry, load_industry
+from schema.pagination import PageInfo, encode_cursor, page_info, page_request
+from schema.places import Township, Village, load_township, load_village
+
+
+@strawberry.type
+class FundAllocation:
+    source: str
+    year: int
+    amount: Decimal
+
+    @classmethod
+    def from_record(cls, record: FundAllocationRecord) -> FundAllocation:
+        return cls(source=record.source, year=record.year, amount=record.amount)
+
+
+@strawberry.type
+class Project:
+    code: strawberry.ID
+    name: str
+    year: int
+    purpose: ProjectPurpose
+    stage: ProjectStage
+    started: bool
+    completed: bool
+    performance_score: float | None
+    budget: Decimal | None
+    planned_beneficiaries: int | None
+    responsible_unit: str | None
+    record: strawberry.Private[ProjectRecord]
+
+    @strawberry.field
+    async def industry(self, info: Info) -> Industry | None:
+        return await load_industry(info, self.record.industry_code) if self.record.industry_code else None
+
+    @strawberry.field
+    async def village(self, info: Info) -> Village | None:
+        return await load_village(info, self.record.village_code) if self.record.village_code else None
+
+    @strawberry.field
+    async def township(self, info: Info) -> Township | None:
+        return await load_township(info, self.record.township_code) if self.record.township_code else None
+
+    @strawberry.field
+    async def beneficiaries(
+        self, info: Info, first: int | None = 20, after: str | None = strawberry.UNSET
+    ) -> HouseholdConnection:
+        return await HouseholdConnection.load(
+            info, HouseholdScope.PROJECT, self.code, None, HouseholdOrderSpec.ID, first, after
+        )
+
+    @strawberry.field
+    async def funds(self, info: Info) -> list[FundAllocation]:
+        return [FundAllocation.from_record(r) for r in await info.context.loaders.funds.load(self.code)]
+
+    @classmethod
+    def from_record(cls, record: ProjectRecord) -> Project:
+        return cls(
+            code=strawberry.ID(record.code),
+            name=record.name,
+            year=record.year,
+            purpose=ProjectPurpose(record.purpose),
+            stage=ProjectStage(record.stage),
+            started=record.started,
+            completed=record.completed,
+            performance_score=record.performance_score,
+            budget=record.budget,
+            planned_beneficiaries=record.planned_beneficiaries,
+            responsible_unit=record.responsible_unit,
+            record=record,
+        )
+
+
+@strawberry.input
+class ProjectFilter:
+    year: int | None = None
+    stage: ProjectStage | None = None
+    purpose: ProjectPurpose | None = None
+    township_code: strawberry.ID | None = None
+    village_code: strawberry.ID | None = None
+    industry_code: strawberry.ID | None = None
+
+    def to_spec(self) -> ProjectFilterSpec:
+        return ProjectFilterSpec(
+            year=self.year,
+            stage=self.stage.value if self.stage else None,
+            purpose=self.purpose.value if self.purpose else None,
+            township_code=self.township_code,
+            village_code=self.village_code,
+            industry_code=self.industry_code,
+        )
+
+
+@strawberry.type
+class ProjectEdge:
+    cursor: str
+    node: Project
+
+
+@strawberry.type
+class ProjectConnection:
+    edges: list[ProjectEdge]
+    page_info: PageInfo
+    count_key: strawberry.Private[tuple[ProjectScope, str, ProjectFilterSpec]]
+
+    @strawberry.field
+    async def total_count(self, info: Info) -> int:
+        return await info.context.loaders.project_counts.load(self.count_key)
+
+    @classmethod
+    async def load(
+        cls,
+        info: Info,
+        scope: ProjectScope,
+        scope_key: str,
+        spec: ProjectFilterSpec,
+        order: ProjectOrderSpec,
+        first: int | None,
+        after: str | None,
+    ) -> ProjectConnection:
+        request = page_request(order.value, first, after)
+        page = await info.context.loaders.project_pages.load((scope, scope_key, spec, order, request))
+        return cls.from_page(order, page, request, (scope, scope_key, spec))
+
+    @classmethod
+    def from_page(
+        cls,
+        order: ProjectOrderSpec,
+        page: Page[ProjectRecord],
+        request: PageRequest,
+        count_key: tuple[ProjectScope, str, ProjectFilterSpec],
+    ) -> ProjectConnection:
+        return cls(
+            edges=[
+                ProjectEdge(cursor=encode_cursor(order.value, row.sort_key), node=Project.from_record(row.record))
+                for row in page.rows
+            ],
+            page_info=page_info(order.value, page, request),
+            count_key=count_key,
+        )
+
+
+@strawberry.type
+class ProjectPipeline:
+    year: int
+    declared: int
+    rejected: int
+    reserve: int
+    implemented: int
+    started_share: float = strawberry.field(
+        description="Of the implemented projects: share started, share completed, in that year."
+    )
+    completed_share: float
+
+    @classmethod
+    def from_record(cls, record: PipelineRecord) -> ProjectPipeline:
+        implemented = record.implemented
+        return cls(
+            year=record.year,
+            declared=record.declared,
+            rejected=record.rejected,
+            reserve=record.reserve,
+            implemented=implemented,
+            started_share=record.started / implemented if implemented else 0.0,
+            completed_share=record.completed / implemented if implemented else 0.0,
+        )
+
+
+def project_order_spec(order: ProjectOrder | None) -> ProjectOrderSpec:
+    return ProjectOrderSpec(order.value) if order else ProjectOrderSpec.CODE
+
+
+async def load_project(info: Info, code: str) -> Project | None:
+    record = await info.context.loaders.projects.load(code)
+    return Project.from_record(record) if record else None

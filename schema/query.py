@@ -1,0 +1,151 @@
+"""The root Query: entry points only; every nested field lives on its type."""
+
+from __future__ import annotations
+
+import strawberry
+
+from graph.households import HouseholdScope
+from graph.industries import coverage_of_industry_sets, list_enterprises, list_industries
+from graph.places import get_county
+from graph.policies import list_policies
+from graph.projects import ProjectScope, get_pipeline
+from schema.context import Info
+from schema.enums import HouseholdOrder, ProjectOrder
+from schema.errors import BadUserInput
+from schema.households import Household, HouseholdConnection, HouseholdFilter, load_household, order_spec
+from schema.industries import Coverage, Enterprise, Industry, load_enterprise, load_industry
+from schema.node import HOUSEHOLD_PREFIX, TOWNSHIP_PREFIX, VILLAGE_PREFIX, Node
+from schema.places import County, Township, Village, list_townships, load_township, load_village
+from schema.policies import Policy, load_policy
+from schema.projects import (
+    Project,
+    ProjectConnection,
+    ProjectFilter,
+    ProjectPipeline,
+    load_project,
+    project_order_spec,
+)
+from schema.qr import ScanTarget, scan
+from schema.search import SearchHit, search
+
+COUNTY_SCOPE = "county"
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Any object by its global id.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        prefix, key = id[:1], id[1:]
+        if prefix == TOWNSHIP_PREFIX:
+            return await load_township(info, key)
+        if prefix == VILLAGE_PREFIX:
+            return await load_village(info, key)
+        if prefix == HOUSEHOLD_PREFIX:
+            return await load_household(info, id)
+        return None
+
+    @strawberry.field
+    async def county(self, info: Info) -> County:
+        record = await info.context.graph.read(get_county)
+        if record is None:
+            raise LookupError("the database holds no county: seed it or import one")
+        return County.from_record(record)
+
+    @strawberry.field
+    async def townships(self, info: Info) -> list[Township]:
+        return await list_townships(info)
+
+    @strawberry.field
+    async def township(self, info: Info, code: strawberry.ID) -> Township | None:
+        return await load_township(info, code)
+
+    @strawberry.field
+    async def village(self, info: Info, code: strawberry.ID) -> Village | None:
+        return await load_village(info, code)
+
+    @strawberry.field
+    async def household(self, info: Info, id: strawberry.ID) -> Household | None:
+        return await load_household(info, id)
+
+    @strawberry.field
+    async def households(
+        self,
+        info: Info,
+        filter: HouseholdFilter | None = strawberry.UNSET,
+        first: int | None = 20,
+        after: str | None = strawberry.UNSET,
+        order_by: HouseholdOrder | None = strawberry.UNSET,
+    ) -> HouseholdConnection:
+        return await HouseholdConnection.load(
+            info, HouseholdScope.COUNTY, COUNTY_SCOPE, filter, order_spec(order_by), first, after
+        )
+
+    @strawberry.field
+    async def industries(self, info: Info) -> list[Industry]:
+        return [Industry.from_record(r) for r in await info.context.graph.read(list_industries)]
+
+    @strawberry.field
+    async def industry(self, info: Info, code: strawberry.ID) -> Industry | None:
+        return await load_industry(info, code)
+
+    @strawberry.field
+    async def enterprises(self, info: Info) -> list[Enterprise]:
+        return [Enterprise.from_record(r) for r in await info.context.graph.read(list_enterprises)]
+
+    @strawberry.field
+    async def enterprise(self, info: Info, id: strawberry.ID) -> Enterprise | None:
+        return await load_enterprise(info, id)
+
+    @strawberry.field
+    async def projects(
+        self,
+        info: Info,
+        filter: ProjectFilter | None = strawberry.UNSET,
+        first: int | None = 20,
+        after: str | None = strawberry.UNSET,
+        order_by: ProjectOrder | None = strawberry.UNSET,
+    ) -> ProjectConnection:
+        spec = filter.to_spec() if filter else ProjectFilter().to_spec()
+        return await ProjectConnection.load(
+            info, ProjectScope.COUNTY, COUNTY_SCOPE, spec, project_order_spec(order_by), first, after
+        )
+
+    @strawberry.field
+    async def project(self, info: Info, code: strawberry.ID) -> Project | None:
+        return await load_project(info, code)
+
+    @strawberry.field
+    async def project_pipeline(self, info: Info, year: int) -> ProjectPipeline:
+        return ProjectPipeline.from_record(await info.context.graph.read(get_pipeline, year))
+
+    @strawberry.field
+    async def policies(self, info: Info) -> list[Policy]:
+        return [Policy.from_record(r) for r in await info.context.graph.read(list_policies)]
+
+    @strawberry.field
+    async def policy(self, info: Info, code: strawberry.ID) -> Policy | None:
+        return await load_policy(info, code)
+
+    @strawberry.field(
+        description="Which households a set of industries drives, each household counted once (the article's 87%)."
+    )
+    async def coverage(self, info: Info, industry_codes: list[strawberry.ID]) -> Coverage:
+        if not industry_codes:
+            raise BadUserInput("`industryCodes` must name at least one industry", argument="industryCodes")
+        codes = sorted({str(code) for code in industry_codes})
+        known = await info.context.loaders.industries.load_many(codes)
+        unknown = [code for code, record in zip(codes, known, strict=True) if record is None]
+        if unknown:
+            raise BadUserInput(f"unknown industry code(s): {', '.join(unknown)}", argument="industryCodes")
+        [record] = await info.context.graph.read(coverage_of_industry_sets, [codes])
+        return Coverage.from_record(record)
+
+    @strawberry.field(description="What a QR code resolves to. Null for an unknown, revoked or malformed token.")
+    async def scan(self, info: Info, token: str) -> ScanTarget | None:
+        return await scan(info, token)
+
+    @strawberry.field(
+        description="Full-text search over names of places, households, enterprises, projects and policies."
+    )
+    async def search(self, info: Info, text: str, first: int | None = 20) -> list[SearchHit]:
+        return await search(info, text, first)

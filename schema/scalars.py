@@ -1,0 +1,38 @@
+"""Scalars: money is a Decimal serialized as a string with exactly two decimals, never a float."""
+
+from __future__ import annotations
+
+import decimal
+
+import strawberry
+from strawberry.types.scalar import ScalarDefinition
+
+from schema.errors import BadUserInput
+
+CENT = decimal.Decimal("0.01")
+
+
+def serialize_money(value: decimal.Decimal) -> str:
+    return str(value.quantize(CENT))
+
+
+def parse_money(value: object) -> decimal.Decimal:
+    # Floats are refused: 0.1 + 0.2 is not money. Strings and integers are exact.
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise BadUserInput(f'a Decimal is a string such as "31767.18", not {value!r}')
+    try:
+        amount = decimal.Decimal(value)
+    except decimal.InvalidOperation:
+        raise BadUserInput(f"not a decimal number: {value!r}") from None
+    if not amount.is_finite() or amount != amount.quantize(CENT, context=decimal.Context(prec=60)):
+        raise BadUserInput(f"money has at most two decimals: {value!r}")
+    return amount
+
+
+# Types annotate money as decimal.Decimal; the schema maps it to this scalar (StrawberryConfig.scalar_map).
+DECIMAL: ScalarDefinition = strawberry.scalar(
+    name="Decimal",
+    description='Exact money in yuan, a string with two decimals: "31767.18".',
+    serialize=serialize_money,
+    parse_value=parse_money,
+)
