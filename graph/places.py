@@ -14,6 +14,8 @@ RETURN c.code AS code, c.name AS name,
        COUNT { (h:Household) WHERE h.registeredPoor } AS registeredPoor
 LIMIT 1"""
 
+COUNTY_EXISTS = "RETURN EXISTS { MATCH (:County) } AS exists"
+
 TOWNSHIPS = """
 MATCH (t:Township)
 RETURN t {.code, .name, .kind} AS township
@@ -76,6 +78,12 @@ async def get_county(tx: AsyncManagedTransaction) -> CountyRecord | None:
         households=record["households"],
         registered_poor=record["registeredPoor"],
     )
+
+
+async def county_exists(tx: AsyncManagedTransaction) -> bool:
+    """Whether a county has been loaded (the demo one or a real one)."""
+    record = await (await tx.run(COUNTY_EXISTS)).single(strict=True)
+    return bool(record["exists"])
 
 
 async def list_townships(tx: AsyncManagedTransaction) -> list[TownshipRecord]:

@@ -1,0 +1,123 @@
+"""The Starlette application: GraphQL, the scan page, QR images and health, over one Neo4j."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from api.database import Database, open_database
+from api.scan_page import SCAN_QUERY, render_scan_page, scan_found
+from api.settings import Settings
+from graph.constraints import is_migrated
+from graph.driver import Graph
+from graph.qr import resolve_token
+from schema.build import build_schema
+from schema.context import Context
+from schema.qr import TOKEN_SHAPE, scan_url
+from schema.qr_images import render_png, render_svg
+
+log = logging.getLogger("yimaqing")
+
+# A scan page shows a household's data: keep it out of search engines and other sites' logs.
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    database: Database
+
+    @property
+    def graph(self) -> Graph:
+        return self.database.graph
+
+    def context(self, request: Request | WebSocket | None = None, response: Response | None = None) -> Context:
+        return Context.create(self.graph, self.settings.public_url, request=request, response=response)
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    """Strawberry's ASGI app, with our per-request context (fresh loaders, counted round trips)."""
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+        state: AppState = request.app.state.yimaqing
+        return state.context(request, response if isinstance(response, Response) else None)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The app; with no settings it reads them from the environment (what `uvicorn --factory` does)."""
+    settings = settings or Settings.from_env()
+    schema = build_schema()
+    graphql = GraphQLApp(
+        schema,
+        graphql_ide="graphiql" if settings.development else None,
+        allow_queries_via_get=True,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_database(settings) as database:
+            app.state.yimaqing = AppState(settings=settings, database=database)
+            log.info("serving %s on %s", settings.environment, settings.public_url)
+            yield
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        state: AppState = request.app.state.yimaqing
+        try:
+            await state.database.driver.verify_connectivity()
+            migrated = await is_migrated(state.database.driver, settings.neo4j_database)
+        except Exception:  # any failure to reach Neo4j means "not ready"; details go to the log
+            log.warning("readiness check failed", exc_info=True)
+            return JSONResponse({"status": "unavailable", "neo4j": False}, status_code=503)
+        if not migrated:
+            return JSONResponse({"status": "unavailable", "neo4j": True, "migrated": False}, status_code=503)
+        return JSONResponse({"status": "ok", "neo4j": True, "migrated": True})
+
+    async def scan_page(request: Request) -> Response:
+        state: AppState = request.app.state.yimaqing
+        token = request.path_params["token"]
+        result = await schema.execute(
+            SCAN_QUERY, variable_values={"token": token}, context_value=state.context(request)
+        )
+        if result.errors:
+            log.error("scan page query failed: %s", [e.message for e in result.errors])
+            return HTMLResponse(render_scan_page(None, token=token), status_code=500, headers=PRIVATE_HEADERS)
+        data: dict[str, Any] | None = result.data
+        status = 200 if scan_found(data) else 404
+        return HTMLResponse(render_scan_page(data, token=token), status_code=status, headers=PRIVATE_HEADERS)
+
+    async def qr_image(request: Request) -> Response:
+        state: AppState = request.app.state.yimaqing
+        token = request.path_params["token"]
+        image_format = request.path_params["format"]
+        if not TOKEN_SHAPE.match(token) or await state.graph.read(resolve_token, token) is None:
+            return JSONResponse({"error": "unknown or revoked QR code"}, status_code=404)
+        url = scan_url(settings.public_url, token)
+        if image_format == "png":
+            return Response(render_png(url), media_type="image/png", headers=PRIVATE_HEADERS)
+        return Response(render_svg(url), media_type="image/svg+xml", headers=PRIVATE_HEADERS)
+
+    return Starlette(
+        debug=False,
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/q/{token}", scan_page),
+            Route("/qr/{token}.{format:str}", qr_image),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Mount("/graphql", graphql),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,125 @@
+"""The `yimaqing` command: each sub-command parses its options, builds settings, calls a plain function."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from api.app import create_app
+from api.database import connect, local_neo4j, seed_with_progress
+from api.settings import Settings, SettingsError
+from graph.constraints import migrate
+from graph.local_neo4j import LocalNeo4jError
+from graph.places import county_exists
+from schema.build import print_sdl
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed without a traceback, exit status 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env()
+        command = args.command or "serve"
+        if command == "serve":
+            serve(settings)
+        elif command == "seed":
+            asyncio.run(seed(settings, seed_value=args.seed, households=args.households, replace=args.replace))
+        elif command == "neo4j":
+            asyncio.run(run_local_neo4j(settings))
+        elif command == "schema":
+            write_schema(args.output)
+    except (SettingsError, CliError, LocalNeo4jError) as error:
+        print(f"yimaqing: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="yimaqing", description="一码清: a GraphQL server over a county's poverty-alleviation graph."
+    )
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="serve the API (the default): starts the local Neo4j when NEO4J_URI is unset")
+    seed_parser = commands.add_parser("seed", help="generate the demo county into the database")
+    seed_parser.add_argument("--seed", type=int, default=None, help="the generator's seed (default: SEED)")
+    seed_parser.add_argument(
+        "--households", type=_positive, default=None, help="farm households (default: SEED_HOUSEHOLDS)"
+    )
+    seed_parser.add_argument("--replace", action="store_true", help="delete what the database holds first")
+    commands.add_parser("neo4j", help="run the local Neo4j in the foreground until Ctrl-C")
+    schema_parser = commands.add_parser("schema", help="print the served GraphQL schema (SDL)")
+    schema_parser.add_argument("--output", type=Path, default=None, help="write it to this file instead")
+    return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, not {value}")
+    return value
+
+
+def serve(settings: Settings) -> None:
+    """Serve until SIGINT or SIGTERM; the lifespan stops the Neo4j it started."""
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )
+
+
+async def seed(settings: Settings, *, seed_value: int | None, households: int | None, replace: bool) -> None:
+    async with connect(settings) as database:
+        await migrate(database.driver, settings.neo4j_database)
+        if not replace and await database.graph.read(county_exists):
+            raise CliError("the database already holds a county; pass --replace to delete it and seed anew")
+        await seed_with_progress(
+            database,
+            seed=settings.seed if seed_value is None else seed_value,
+            households=settings.seed_households if households is None else households,
+            replace=replace,
+        )
+        print(f"seeded the demo county into {database.uri}")
+
+
+async def run_local_neo4j(settings: Settings) -> None:
+    if settings.neo4j_uri:
+        raise CliError(f"NEO4J_URI is set ({settings.neo4j_uri}): there is no local Neo4j to run")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with local_neo4j(settings) as neo4j:
+        print(f"local Neo4j ready at {neo4j.uri} (data in {settings.data_dir}); Ctrl-C stops it", flush=True)
+        await stop.wait()
+
+
+def write_schema(output: Path | None) -> None:
+    sdl = print_sdl()
+    if output is None:
+        sys.stdout.write(sdl)
+    else:
+        output.write_text(sdl, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

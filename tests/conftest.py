@@ -1,0 +1,129 @@
+"""Session fixtures: a real Neo4j (NEO4J_URI, or a throwaway local one on a free port), the demo county
+seeded once, and the real app served by uvicorn in a child process on a free port."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from neo4j import AsyncDriver
+
+from graph.constraints import migrate
+from graph.driver import Graph, open_driver
+from graph.local_neo4j import LocalNeo4j, free_port
+from graph.places import county_exists
+from seeds import seed_demo_county
+
+ROOT = Path(__file__).resolve().parent.parent
+
+GraphQLPost = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@pytest.fixture(scope="session")
+def neo4j_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    configured = os.environ.get("NEO4J_URI")
+    if configured:
+        yield configured
+        return
+    local = LocalNeo4j(data_dir=tmp_path_factory.mktemp("neo4j"), port=free_port(), heap_mb=1024, pagecache_mb=256)
+    asyncio.run(local.start())
+    try:
+        yield local.uri
+    finally:
+        local.stop()
+
+
+def _auth() -> tuple[str | None, str | None]:
+    return os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD")
+
+
+@pytest.fixture(scope="session")
+async def driver(neo4j_uri: str) -> AsyncIterator[AsyncDriver]:
+    user, password = _auth()
+    neo4j_driver = open_driver(neo4j_uri, user, password)
+    try:
+        await neo4j_driver.verify_connectivity()
+        await migrate(neo4j_driver)
+        yield neo4j_driver
+    finally:
+        await neo4j_driver.close()
+
+
+@pytest.fixture(scope="session")
+async def demo_county(driver: AsyncDriver) -> Graph:
+    """The demo county with the default seed and size, seeded once per session (kept if already there)."""
+    graph = Graph(driver)
+    if not await graph.read(county_exists):
+        await seed_demo_county(driver)
+    return graph
+
+
+@pytest.fixture(scope="session")
+def server(neo4j_uri: str, demo_county: Graph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real app, served by `yimaqing serve` in a child process; yields its base URL."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "NEO4J_URI": neo4j_uri,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "PUBLIC_URL": base_url,
+        "SEED_DEMO": "false",
+        "ENVIRONMENT": "development",
+        "DATA_DIR": str(tmp_path_factory.mktemp("server-data")),
+    }
+    log_path = tmp_path_factory.mktemp("server-log") / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve"], env=env, cwd=ROOT, stdout=log, stderr=log
+        )
+    try:
+        _wait_ready(base_url, process, log_path)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _wait_ready(base_url: str, process: subprocess.Popen[bytes], log_path: Path, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            if httpx.get(base_url + "/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the server was not ready within {timeout_s} s:\n{log_path.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+async def http(server: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=server, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def gql(http: httpx.AsyncClient) -> GraphQLPost:
+    """POST a GraphQL request over HTTP; returns the JSON body. Fails on transport errors only."""
+
+    async def post(query: str, variables: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+        response = await http.post("/graphql", json={"query": query, "variables": variables or {}, **extra})
+        body: dict[str, Any] = response.json()
+        return body
+
+    return post
