@@ -1,4 +1,4 @@
-"""Session fixtures: a real Neo4j (NEO4J_URI, or a throwaway local one on a free port), the demo county
+"""Session fixtures: a real Neo4j (TEST_NEO4J_URI, or a throwaway local one on a free port), the demo county
 seeded once, and the real app served by uvicorn in a child process on a free port."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ GraphQLPost = Callable[..., Awaitable[dict[str, Any]]]
 
 @pytest.fixture(scope="session")
 def neo4j_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    configured = os.environ.get("NEO4J_URI")
+    configured = os.environ.get("TEST_NEO4J_URI")
     if configured:
         yield configured
         return

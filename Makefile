@@ -1,0 +1,41 @@
+# The two commands: `make run` serves the demo county, `make test` runs the checks and tests.
+# Both create .venv and install the project first; the local Neo4j is built on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: setup run test lint bench schema neo4j clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+setup: $(STAMP)
+	$(BIN)/python -c "from graph.local_neo4j import build_launcher; build_launcher()"
+
+run: setup
+	$(BIN)/yimaqing serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: setup lint
+	env -u NEO4J_URI $(BIN)/pytest
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+schema: $(STAMP)
+	$(BIN)/yimaqing schema --output schema/schema.graphql
+
+neo4j: setup
+	$(BIN)/yimaqing neo4j
+
+clean:
+	rm -rf $(VENV) graph/launcher/target .mypy_cache .ruff_cache .pytest_cache
