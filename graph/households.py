@@ -266,7 +266,7 @@ CALL (scope) {{
   ORDER BY sortValue {direction}, keyId {direction}
   LIMIT $limit
 }}
-RETURN scope, collect({HOUSEHOLD_MAP} {{.*, sortValue: sortValue}}) AS rows"""
+RETURN scope, collect({{household: {HOUSEHOLD_MAP}, sortValue: sortValue}}) AS rows"""
 
 
 def _count_query(scope: HouseholdScope, where: str) -> str:
@@ -295,7 +295,10 @@ async def page_households(
     ascending = _ORDER[order][1]
     pages: dict[str, Page[HouseholdRecord]] = {key: Page(rows=[], has_next=False) for key in scope_keys}
     async for record in result:
-        rows = [Row(HouseholdRecord.from_map(m), (m["sortValue"], m["id"])) for m in record["rows"]]
+        rows = [
+            Row(HouseholdRecord.from_map(row["household"]), (row["sortValue"], row["household"]["id"]))
+            for row in record["rows"]
+        ]
         rows.sort(key=lambda row: row.sort_key, reverse=not ascending)
         pages[record["scope"]] = Page.of(rows, request)
     return pages

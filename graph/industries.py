@@ -132,7 +132,7 @@ CALL (key) {{
     OPTIONAL MATCH (h)<-[d:DRIVES]-(en:Enterprise)-[:IN_INDUSTRY]->(:Industry {{code: key}})
     RETURN en.id AS enterpriseId, d.mode AS mode ORDER BY d.incomeGainFen DESC, en.id LIMIT 1
   }}
-  RETURN {HOUSEHOLD_MAP} {{.*, enterpriseId: enterpriseId, mode: mode, gainFen: gain}} AS row
+  RETURN {{household: {HOUSEHOLD_MAP}, enterpriseId: enterpriseId, mode: mode, gainFen: gain}} AS row
 }}
 RETURN key, collect(row) AS rows"""
 
@@ -145,7 +145,7 @@ CALL (key) {{
   WHERE {AFTER_ASC}
   WITH en, d, h ORDER BY h.id LIMIT $limit
   MATCH (h)-[:IN]->(v:Village)-[:IN]->(t:Township)
-  RETURN {HOUSEHOLD_MAP} {{.*, enterpriseId: en.id, mode: d.mode, gainFen: d.incomeGainFen}} AS row
+  RETURN {{household: {HOUSEHOLD_MAP}, enterpriseId: en.id, mode: d.mode, gainFen: d.incomeGainFen}} AS row
 }}
 RETURN key, collect(row) AS rows"""
 
@@ -338,12 +338,12 @@ async def page_driven_households(
         rows = [
             Row(
                 DrivenHouseholdRecord(
-                    household=HouseholdRecord.from_map(m),
+                    household=HouseholdRecord.from_map(m["household"]),
                     enterprise_id=m["enterpriseId"],
                     mode=m["mode"],
                     income_gain=from_fen(m["gainFen"]),
                 ),
-                (m["id"], m["id"]),
+                (m["household"]["id"], m["household"]["id"]),
             )
             for m in record["rows"]
         ]

@@ -189,7 +189,7 @@ CALL (scope) {{
   ORDER BY sortValue {direction}, keyId {direction}
   LIMIT $limit
 }}
-RETURN scope, collect({PROJECT_MAP} {{.*, sortValue: sortValue}}) AS rows"""
+RETURN scope, collect({{project: {PROJECT_MAP}, sortValue: sortValue}}) AS rows"""
 
 
 def _count_query(scope: ProjectScope, where: str) -> str:
@@ -217,7 +217,10 @@ async def page_projects(
     ascending = _ORDER[order][1]
     pages: dict[str, Page[ProjectRecord]] = {key: Page(rows=[], has_next=False) for key in scope_keys}
     async for record in result:
-        rows = [Row(ProjectRecord.from_map(m), (m["sortValue"], m["code"])) for m in record["rows"]]
+        rows = [
+            Row(ProjectRecord.from_map(row["project"]), (row["sortValue"], row["project"]["code"]))
+            for row in record["rows"]
+        ]
         rows.sort(key=lambda row: row.sort_key, reverse=not ascending)
         pages[record["scope"]] = Page.of(rows, request)
     return pages
