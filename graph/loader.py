@@ -208,7 +208,7 @@ async def load(
     driver: AsyncDriver,
     batches: Iterable[Batch] | AsyncIterator[Batch],
     database: str = "neo4j",
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> LoadCounts:
     """Write batches in order (later batches match nodes that earlier ones created)."""
     total = LoadCounts()
@@ -222,7 +222,7 @@ async def load(
 
 
 async def _load_one(
-    driver: AsyncDriver, batch: Batch, database: str, progress: Callable[[int], None] | None, total: LoadCounts
+    driver: AsyncDriver, batch: Batch, database: str, progress: Callable[[int], object] | None, total: LoadCounts
 ) -> None:
     if batch.rows:
         total.add(await write_batch(driver, batch, database))

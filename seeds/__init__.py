@@ -49,7 +49,7 @@ async def seed_demo_county(
     seed: int = DEFAULT_SEED,
     households: int = DEFAULT_HOUSEHOLDS,
     database: str = "neo4j",
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
     replace: bool = False,
     concurrency: int = 2,
 ) -> SeedReport:

@@ -61,6 +61,6 @@ class IdAllocator:
         key = (born, male)
         sequence = self._next.get(key, 1 if male else 2)
         if sequence > 999:
-            raise ValueError(f"more than 500 people of one sex born on {born} in region {self.region}")
+            raise ValueError(f"the ID sequences of {born} are used up in region {self.region} (500 men, 499 women)")
         self._next[key] = sequence + 2
         return make_id(born, sequence, self.region)
