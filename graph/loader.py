@@ -70,12 +70,8 @@ CREATE (c:Cadre) SET c = row.props
 WITH c, row
 CALL (c, row) { MATCH (v:Village {code: row.serves}) CREATE (c)-[:SERVES {since: row.since}]->(v) }"""
 
-# A household with everything only it owns: members, incomes, measures, monitoring episodes, its QR
-# code, and its links to the (few) policies, industries and enterprises, matched once per batch.
+# A household with everything only it owns: members, incomes, measures, monitoring episodes, its QR code.
 HOUSEHOLDS = """
-MATCH (pol:Policy) WITH collect(pol) AS policies
-MATCH (ind:Industry) WITH policies, collect(ind) AS industries
-MATCH (ent:Enterprise) WITH policies, industries, collect(ent) AS enterprises
 UNWIND $rows AS row
 MATCH (v:Village {code: row.village})
 CREATE (h:Household) SET h = row.props
@@ -86,16 +82,25 @@ FOREACH (m IN row.members |
   CREATE (p)-[:MEMBER_OF {relation: m.relation}]->(h))
 FOREACH (i IN row.incomes | CREATE (x:Income) SET x = i CREATE (h)-[:EARNED]->(x))
 FOREACH (m IN row.measures | CREATE (x:Measure) SET x = m CREATE (h)-[:RECEIVED]->(x))
-FOREACH (e IN row.episodes | CREATE (x:MonitoringEpisode) SET x = e CREATE (h)-[:MONITORED_IN]->(x))
-FOREACH (c IN row.coverage |
-  FOREACH (p IN [x IN policies WHERE x.code = c.policy] |
-    CREATE (h)-[:COVERED_BY {year: c.year, premiumFen: c.premiumFen}]->(p)))
-FOREACH (g IN row.engages |
-  FOREACH (i IN [x IN industries WHERE x.code = g.industry] |
-    CREATE (h)-[:ENGAGES_IN {scale: g.scale, unit: g.unit, incomeFen: g.incomeFen}]->(i)))
-FOREACH (d IN row.drivers |
-  FOREACH (e IN [x IN enterprises WHERE x.id = d.enterprise] |
-    CREATE (e)-[:DRIVES {mode: d.mode, since: d.since, incomeGainFen: d.incomeGainFen}]->(h)))"""
+FOREACH (e IN row.episodes | CREATE (x:MonitoringEpisode) SET x = e CREATE (h)-[:MONITORED_IN]->(x))"""
+
+COVERAGE = """
+UNWIND $rows AS row
+MATCH (h:Household {id: row.household})
+MATCH (p:Policy {code: row.policy})
+CREATE (h)-[:COVERED_BY {year: row.year, premiumFen: row.premiumFen}]->(p)"""
+
+ENGAGEMENTS = """
+UNWIND $rows AS row
+MATCH (h:Household {id: row.household})
+MATCH (i:Industry {code: row.industry})
+CREATE (h)-[:ENGAGES_IN {scale: row.scale, unit: row.unit, incomeFen: row.incomeFen}]->(i)"""
+
+DRIVES = """
+UNWIND $rows AS row
+MATCH (e:Enterprise {id: row.enterprise})
+MATCH (h:Household {id: row.household})
+CREATE (e)-[:DRIVES {mode: row.mode, since: row.since, incomeGainFen: row.incomeGainFen}]->(h)"""
 
 HELPS = """
 UNWIND $rows AS row
@@ -150,6 +155,9 @@ STATEMENTS: Mapping[str, LiteralString] = {
     "experts": EXPERTS,
     "cadres": CADRES,
     "households": HOUSEHOLDS,
+    "coverage": COVERAGE,
+    "engagements": ENGAGEMENTS,
+    "drives": DRIVES,
     "helps": HELPS,
     "visits": VISITS,
     "claims": CLAIMS,
@@ -159,10 +167,15 @@ STATEMENTS: Mapping[str, LiteralString] = {
 
 HAS_COUNTY = "MATCH (c:County) RETURN count(c) > 0 AS seeded"
 
-# Everything but the schema version, a batch per transaction so memory stays flat on big graphs.
-DELETE_ALL = """
+# Everything but the schema version, relationships first (cheaper than DETACH), in batches so that
+# memory stays flat on big graphs.
+DELETE_RELATIONSHIPS = """
+MATCH ()-[r]->()
+CALL (r) { DELETE r } IN TRANSACTIONS OF 50000 ROWS"""
+
+DELETE_NODES = """
 MATCH (n) WHERE NOT n:Migration
-CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"""
+CALL (n) { DELETE n } IN TRANSACTIONS OF 50000 ROWS"""
 
 
 @dataclass(frozen=True)
@@ -239,4 +252,5 @@ async def is_seeded(driver: AsyncDriver, database: str = "neo4j") -> bool:
 async def delete_all(driver: AsyncDriver, database: str = "neo4j") -> None:
     """Delete every node and relationship except the schema version record (constraints stay)."""
     async with driver.session(database=database) as session:
-        await (await session.run(DELETE_ALL)).consume()
+        await (await session.run(DELETE_RELATIONSHIPS)).consume()
+        await (await session.run(DELETE_NODES)).consume()

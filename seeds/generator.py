@@ -210,6 +210,9 @@ def random_date(rng: random.Random, start: date, end: date) -> date:
 def chunk_batches(ctx: Context, villages: list[VillagePlan]) -> Iterator[Batch]:
     cadres: list[Row] = []
     households: list[Row] = []
+    coverage: list[Row] = []
+    engagements: list[Row] = []
+    drives: list[Row] = []
     helps: list[Row] = []
     visits: list[Row] = []
     claims: list[Row] = []
@@ -225,6 +228,10 @@ def chunk_batches(ctx: Context, villages: list[VillagePlan]) -> Iterator[Batch]:
         for h in range(v.start, v.start + v.count):
             row, extra = household(ctx, v, h)
             households.append(row)
+            hid = row["props"]["id"]
+            coverage += [{"household": hid, **c} for c in row.pop("coverage")]
+            engagements += [{"household": hid, **g} for g in row.pop("engages")]
+            drives += [{"household": hid, **d} for d in row.pop("drivers")]
             claims += extra
             if h in helper_of:
                 hid = row["props"]["id"]
@@ -245,7 +252,10 @@ def chunk_batches(ctx: Context, villages: list[VillagePlan]) -> Iterator[Batch]:
                         }
                     )
     yield from _split("cadres", cadres)
-    yield from _split("households", households, sum(v.count for v in villages), size=2_000)
+    yield from _split("households", households, sum(v.count for v in villages), size=1_000)
+    yield from _split("coverage", coverage)
+    yield from _split("engagements", engagements)
+    yield from _split("drives", drives)
     yield from _split("helps", helps)
     yield from _split("visits", visits)
     yield from _split("claims", claims)
