@@ -32,40 +32,38 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def bench(households: int, scans: int, uri: str) -> None:
+async def seed_county(households: int, uri: str) -> list[str]:
+    """Seed the demo county (timed) and return some registered-poor households' QR tokens."""
     driver = open_driver(uri)
-    await migrate(driver)
-    started = time.perf_counter()
-    await seed_demo_county(driver, households=households, replace=True)
-    seeded = time.perf_counter() - started
-    print(f"seed: {households} households in {seeded:.1f} s = {households / seeded:,.0f} households/s")
+    try:
+        await migrate(driver)
+        started = time.perf_counter()
+        await seed_demo_county(driver, households=households, replace=True)
+        seeded = time.perf_counter() - started
+        print(f"seed: {households} households in {seeded:.1f} s = {households / seeded:,.0f} households/s")
+        records, _, _ = await driver.execute_query(
+            "MATCH (q:QrCode)-[:IDENTIFIES]->(:Household {registeredPoor: true}) RETURN q.token AS token LIMIT 200"
+        )
+        return [r["token"] for r in records]
+    finally:
+        await driver.close()
 
-    records, _, _ = await driver.execute_query(
-        "MATCH (q:QrCode)-[:IDENTIFIES]->(:Household {registeredPoor: true}) RETURN q.token AS token LIMIT 200"
-    )
-    tokens = [r["token"] for r in records]
-    await driver.close()
 
+def measure_scans(uri: str, tokens: list[str], scans: int) -> None:
+    """Scan latency through the real server over loopback, one request at a time."""
     port = free_port()
     env = {**os.environ, "NEO4J_URI": uri, "PORT": str(port), "SEED_DEMO": "false", "LOG_LEVEL": "warning"}
     server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve"], env=env, cwd=ROOT)
     try:
-        base = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-            for _ in range(300):
-                try:
-                    if (await client.get("/readyz")).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.2)
-            for token in tokens[:50]:  # warm up caches and the JIT
-                await client.post("/graphql", json={"query": SCAN_QUERY, "variables": {"token": token}})
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            _wait_ready(client)
+            for token in tokens[:50]:  # warm up the caches and the JIT
+                client.post("/graphql", json={"query": SCAN_QUERY, "variables": {"token": token}})
             latencies: list[float] = []
             for i in range(scans):
                 token = tokens[i % len(tokens)]
                 t0 = time.perf_counter()
-                response = await client.post("/graphql", json={"query": SCAN_QUERY, "variables": {"token": token}})
+                response = client.post("/graphql", json={"query": SCAN_QUERY, "variables": {"token": token}})
                 latencies.append((time.perf_counter() - t0) * 1000)
                 assert response.status_code == 200 and response.json()["data"]["scan"] is not None
         print(
@@ -77,6 +75,22 @@ async def bench(households: int, scans: int, uri: str) -> None:
         server.wait(timeout=20)
 
 
+def _wait_ready(client: httpx.Client) -> None:
+    for _ in range(300):
+        try:
+            if client.get("/readyz").status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the server did not become ready")
+
+
+def bench(households: int, scans: int, uri: str) -> None:
+    tokens = asyncio.run(seed_county(households, uri))
+    measure_scans(uri, tokens, scans)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--households", type=int, default=27000)
@@ -84,13 +98,13 @@ def main() -> None:
     args = parser.parse_args()
     uri = os.environ.get("TEST_NEO4J_URI")
     if uri:
-        asyncio.run(bench(args.households, args.scans, uri))
+        bench(args.households, args.scans, uri)
         return
     with tempfile.TemporaryDirectory() as data_dir:
         local = LocalNeo4j(data_dir=Path(data_dir), port=free_port())
         asyncio.run(local.start())
         try:
-            asyncio.run(bench(args.households, args.scans, local.uri))
+            bench(args.households, args.scans, local.uri)
         finally:
             local.stop()
 
