@@ -50,7 +50,8 @@ async def connect(settings: Settings) -> AsyncIterator[Database]:
     driver = open_driver(uri, settings.neo4j_user, settings.neo4j_password)
     try:
         await driver.verify_connectivity()
-        yield Database(driver=driver, graph=Graph(driver, settings.neo4j_database), uri=uri)
+        graph = Graph(driver, settings.neo4j_database, read_timeout_s=settings.read_timeout_s or None)
+        yield Database(driver=driver, graph=graph, uri=uri)
     finally:
         await driver.close()
         if local is not None:

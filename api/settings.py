@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,6 +38,12 @@ class Settings:
     seed_demo: bool = True
     seed: int = 20190904
     seed_households: int = 27000
+    # Query limits (0 turns one off) and the read transaction timeout in seconds.
+    max_query_depth: int = 10
+    max_query_aliases: int = 15
+    max_query_tokens: int = 2000
+    max_query_cost: int = 10_000
+    read_timeout_s: float = 10.0
 
     @property
     def development(self) -> bool:
@@ -65,6 +72,11 @@ class Settings:
             "seed_demo": _bool(env, "SEED_DEMO", True),
             "seed": _int(env, "SEED", 20190904),
             "seed_households": _int(env, "SEED_HOUSEHOLDS", 27000),
+            "max_query_depth": _limit(env, "MAX_QUERY_DEPTH", 10),
+            "max_query_aliases": _limit(env, "MAX_QUERY_ALIASES", 15),
+            "max_query_tokens": _limit(env, "MAX_QUERY_TOKENS", 2000),
+            "max_query_cost": _limit(env, "MAX_QUERY_COST", 10_000),
+            "read_timeout_s": _seconds(env, "READ_TIMEOUT_S", 10.0),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
@@ -82,6 +94,26 @@ def _int(env: Mapping[str, str], key: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{key} must be a whole number, not {raw!r}") from None
+
+
+def _limit(env: Mapping[str, str], key: str, default: int) -> int:
+    value = _int(env, key, default)
+    if value < 0:
+        raise SettingsError(f"{key} must be 0 (no limit) or more, not {value}")
+    return value
+
+
+def _seconds(env: Mapping[str, str], key: str, default: float) -> float:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be a number of seconds, not {raw!r}") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise SettingsError(f"{key} must be 0 (no timeout) or more seconds, not {raw!r}")
+    return value
 
 
 def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:

@@ -6,7 +6,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Concatenate, ParamSpec, TypeVar
 
-from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, unit_of_work
+from neo4j.exceptions import Neo4jError
+
+from graph.errors import ReadTimeout, is_timeout
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -24,14 +27,26 @@ def open_driver(uri: str, user: str | None = None, password: str | None = None) 
 class Graph:
     """A handle to one database. Reads are managed read transactions (routed to secondaries in a
     cluster), writes managed write transactions: the driver retries transient failures, so every
-    unit of work must be idempotent and consume its results inside the transaction."""
+    unit of work must be idempotent and consume its results inside the transaction.
+
+    With `read_timeout_s`, Neo4j terminates a read transaction that runs longer (the driver sets the
+    timeout on the transaction, so the server really stops it) and `read` raises `ReadTimeout`."""
 
     driver: AsyncDriver
     database: str = "neo4j"
+    read_timeout_s: float | None = None
 
     async def read(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        timeout = self.read_timeout_s
+        # A wrapper carries the timeout: the graph functions are shared and stay undecorated.
+        unit = unit_of_work(timeout=timeout)(work) if timeout else work
         async with self.driver.session(database=self.database) as session:
-            return await session.execute_read(work, *args, **kwargs)
+            try:
+                return await session.execute_read(unit, *args, **kwargs)
+            except Neo4jError as error:
+                if is_timeout(error):
+                    raise ReadTimeout(timeout) from error
+                raise
 
     async def write(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         async with self.driver.session(database=self.database) as session:
