@@ -10,7 +10,10 @@ from graphql import GraphQLSchema, build_schema, get_introspection_query, print_
 from schema.build import print_sdl
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-CONTRACTS = [ROOT.parent / "shared" / "CONTRACT.graphql"]
+# The shared contracts beside the checkout when present (they are the source of truth), else our copy.
+_SHARED = ROOT.parent / "shared"
+_CONTRACT_DIR = _SHARED if (_SHARED / "CONTRACT.graphql").exists() else ROOT / "docs" / "contracts"
+CONTRACTS = [_CONTRACT_DIR / "CONTRACT.graphql"]
 CHECKED_IN = ROOT / "schema" / "schema.graphql"
 
 
