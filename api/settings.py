@@ -44,6 +44,11 @@ class Settings:
     max_query_tokens: int = 2000
     max_query_cost: int = 10_000
     read_timeout_s: float = 10.0
+    # HTTP limits: request body bytes (413 above), how much of an oversized body is read and discarded so
+    # the client sees the 413, and operations per batch (0: a JSON array is refused).
+    max_body_bytes: int = 1_048_576
+    max_body_drain_bytes: int = 8 * 1_048_576
+    max_batch_operations: int = 0
 
     @property
     def development(self) -> bool:
@@ -77,6 +82,9 @@ class Settings:
             "max_query_tokens": _limit(env, "MAX_QUERY_TOKENS", 2000),
             "max_query_cost": _limit(env, "MAX_QUERY_COST", 10_000),
             "read_timeout_s": _seconds(env, "READ_TIMEOUT_S", 10.0),
+            "max_body_bytes": _limit(env, "MAX_BODY_BYTES", 1_048_576),
+            "max_body_drain_bytes": _limit(env, "MAX_BODY_DRAIN_BYTES", 8 * 1_048_576),
+            "max_batch_operations": _limit(env, "MAX_BATCH_OPERATIONS", 0),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
