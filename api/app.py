@@ -23,6 +23,7 @@ from graph.driver import Graph
 from graph.qr import resolve_token
 from schema.build import build_schema
 from schema.context import Context
+from schema.limits import QueryLimits
 from schema.qr import TOKEN_SHAPE, scan_url
 from schema.qr_images import render_png, render_svg
 
@@ -53,10 +54,20 @@ class GraphQLApp(GraphQL[Context, None]):
         return state.context(request, response if isinstance(response, Response) else None)
 
 
+def query_limits(settings: Settings) -> QueryLimits:
+    """The query limits of the settings; 0 turns a limit off."""
+    return QueryLimits(
+        max_depth=settings.max_query_depth or None,
+        max_aliases=settings.max_query_aliases or None,
+        max_tokens=settings.max_query_tokens or None,
+        max_cost=settings.max_query_cost or None,
+    )
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     """The app; with no settings it reads them from the environment (what `uvicorn --factory` does)."""
     settings = settings or Settings.from_env()
-    schema = build_schema()
+    schema = build_schema(query_limits(settings), production=not settings.development)
     graphql = GraphQLApp(
         schema,
         graphql_ide="graphiql" if settings.development else None,

@@ -3,25 +3,40 @@
 from __future__ import annotations
 
 import decimal
+import functools
+from collections.abc import Callable
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import DisableIntrospection, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
-from schema.extensions import ErrorCodes, RoundTrips
+from schema.extensions import ErrorCodes, ReportingParserCache, RoundTrips
 from schema.households import Household
+from schema.limits import EnforceLimits, QueryLimits
 from schema.places import Township, Village
 from schema.query import Query
 from schema.scalars import DECIMAL
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(limits: QueryLimits | None = None, *, production: bool = False) -> strawberry.Schema:
+    """The schema with its query limits (the defaults when None). In production, introspection is off and
+    errors suggest no field names."""
+    # Classes or factories, not instances: extensions are built per request (instances are deprecated).
+    # EnforceLimits runs after ValidationCache: it estimates the cost of a validated document only.
+    extensions: list[Callable[[], SchemaExtension]] = [
+        ReportingParserCache,
+        ValidationCache,
+        functools.partial(EnforceLimits, limits or QueryLimits()),
+        ErrorCodes,
+        RoundTrips,
+    ]
+    if production:
+        extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=Query,
         types=[Township, Village, Household],
-        # Classes, not instances: the caches are built per schema (instances are deprecated).
-        extensions=[ParserCache, ValidationCache, ErrorCodes, RoundTrips],
-        config=StrawberryConfig(scalar_map={decimal.Decimal: DECIMAL}),
+        extensions=extensions,
+        config=StrawberryConfig(scalar_map={decimal.Decimal: DECIMAL}, disable_field_suggestions=production),
     )
 
 

@@ -1,4 +1,5 @@
-"""Schema extensions: client errors keep their code; everything else is masked and logged."""
+"""Schema extensions: client errors keep their code; everything else is masked and logged. Parsing is
+cached, and a document that does not parse is reported like any other client error."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import logging
 import uuid
 from collections.abc import Iterator
 
-from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
+from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.extensions import ParserCache, SchemaExtension
 
+from graph.errors import ReadTimeout
 from schema.errors import ClientError
+from schema.limits import TOO_MANY_TOKENS, is_token_limit_error
 
 log = logging.getLogger("yimaqing.errors")
 
@@ -21,16 +24,34 @@ def _client_code(error: GraphQLError) -> str | None:
     original = error.original_error
     if original is None:
         # Raised by graphql-core itself while parsing, validating or coercing the request.
+        if isinstance(error, GraphQLSyntaxError):
+            return TOO_MANY_TOKENS if is_token_limit_error(error) else "GRAPHQL_PARSE_FAILED"
         existing = (error.extensions or {}).get("code")
         if isinstance(existing, str):
             return existing
         return "GRAPHQL_VALIDATION_FAILED" if error.nodes else "BAD_USER_INPUT"
     if isinstance(original, ClientError):
         return original.code
+    if isinstance(original, ReadTimeout):
+        return "TIMEOUT"
     if isinstance(original, GraphQLError) and original.original_error is None:
         # Input coercion (a wrong type for an argument or variable) wraps a plain GraphQLError.
         return "BAD_USER_INPUT"
     return None
+
+
+class ReportingParserCache(ParserCache):
+    """ParserCache, except that a document it cannot parse is left to Strawberry, which parses it again
+    and returns the syntax error as the request's result. (ParserCache raises from its hook, which skips
+    the extensions that give errors their code.)"""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+        except GraphQLSyntaxError:
+            context.graphql_document = None
+        yield
 
 
 class ErrorCodes(SchemaExtension):
