@@ -9,13 +9,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 
+from api.body_limit import BodyLimit
 from api.database import Database, open_database
+from api.graphql_http import GraphQLApp
 from api.scan_page import SCAN_QUERY, render_scan_page, scan_found
 from api.settings import Settings
 from graph.constraints import is_migrated
@@ -46,14 +48,6 @@ class AppState:
         return Context.create(self.graph, self.settings.public_url, request=request, response=response)
 
 
-class GraphQLApp(GraphQL[Context, None]):
-    """Strawberry's ASGI app, with our per-request context (fresh loaders, counted round trips)."""
-
-    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
-        state: AppState = request.app.state.yimaqing
-        return state.context(request, response if isinstance(response, Response) else None)
-
-
 def query_limits(settings: Settings) -> QueryLimits:
     """The query limits of the settings; 0 turns a limit off."""
     return QueryLimits(
@@ -72,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         schema,
         graphql_ide="graphiql" if settings.development else None,
         allow_queries_via_get=True,
+        max_batch_operations=settings.max_batch_operations,
     )
 
     @asynccontextmanager
@@ -131,4 +126,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Mount("/graphql", graphql),
         ],
         lifespan=lifespan,
+        middleware=[
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes, drain_bytes=settings.max_body_drain_bytes)
+        ],
     )
