@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
+from graph.filters import compile_filter
 from graph.money import from_fen
-from graph.paging import AFTER_ASC, AFTER_DESC, Page, PageRequest, Row
+from graph.paging import Page, PageRequest, collect_pages, keyset
 
 # The projection every household read returns; size is derived from the members.
 HOUSEHOLD_MAP = """h {
@@ -42,6 +43,12 @@ MATCH (:Household {id: id})-[:RECEIVED]->(m:Measure)
 WITH id, m ORDER BY m.year DESC, m.startDate DESC, m.id
 RETURN id, collect(m {.*}) AS measures"""
 
+INCOMES_BY_HOUSEHOLD = """
+UNWIND $ids AS id
+MATCH (:Household {id: id})-[:EARNED]->(i:Income)
+WITH id, i ORDER BY i.year DESC
+RETURN id, collect(i {.*}) AS incomes"""
+
 HELPERS_BY_HOUSEHOLD = """
 UNWIND $ids AS id
 MATCH (c:Cadre)-[r:HELPS]->(:Household {id: id})
@@ -55,6 +62,8 @@ class HouseholdOrder(Enum):
     HEAD_NAME = "HEAD_NAME"
     INCOME_ASC = "INCOME_ASC"
     INCOME_DESC = "INCOME_DESC"
+    SIZE_DESC = "SIZE_DESC"
+    INCOME_GAIN_DESC = "INCOME_GAIN_DESC"
 
 
 class HouseholdScope(Enum):
@@ -75,7 +84,8 @@ _SCOPE_MATCH: dict[HouseholdScope, str] = {
     ),
 }
 
-_LATEST_INCOME = (
+# The per-capita net income of the latest year with data (-1 fen when none, so it sorts first).
+LATEST_INCOME = (
     "coalesce(head(COLLECT { MATCH (h)-[:EARNED]->(i:Income) RETURN i.netPerCapitaFen ORDER BY i.year DESC LIMIT 1 }),"
     " -1)"
 )
@@ -84,46 +94,68 @@ _LATEST_INCOME = (
 _ORDER: dict[HouseholdOrder, tuple[str, bool]] = {
     HouseholdOrder.ID: ("h.id", True),
     HouseholdOrder.HEAD_NAME: ("coalesce(h.headName, '')", True),
-    HouseholdOrder.INCOME_ASC: (_LATEST_INCOME, True),
-    HouseholdOrder.INCOME_DESC: (_LATEST_INCOME, False),
+    HouseholdOrder.INCOME_ASC: (LATEST_INCOME, True),
+    HouseholdOrder.INCOME_DESC: (LATEST_INCOME, False),
+    HouseholdOrder.SIZE_DESC: ("COUNT { (:Person)-[:MEMBER_OF]->(h) }", False),
+    HouseholdOrder.INCOME_GAIN_DESC: (
+        "coalesce(COLLECT { MATCH (h)-[e:ENGAGES_IN]->() RETURN sum(e.incomeFen) }[0], 0)",
+        False,
+    ),
 }
 
 
 @dataclass(frozen=True)
 class HouseholdFilter:
-    """Conditions that all must hold. Hashable, so that a DataLoader can batch pages by filter."""
+    """Conditions that all must hold, plus AND / OR / NOT over nested filters. Hashable, so that a
+    DataLoader can batch pages by filter. Money bounds are in fen."""
 
     registered_poor: bool | None = None
     status: str | None = None
+    status_in: tuple[str, ...] | None = None
     township_code: str | None = None
     village_code: str | None = None
     industry_code: str | None = None
     enterprise_id: str | None = None
+    driven_by_enterprise: bool | None = None
     has_claims: bool | None = None
+    head_name_contains: str | None = None
+    income_per_capita_min_fen: int | None = None
+    income_per_capita_max_fen: int | None = None
+    exit_year_min: int | None = None
+    exit_year_max: int | None = None
+    size_min: int | None = None
+    size_max: int | None = None
+    all_of: tuple[HouseholdFilter, ...] = ()
+    any_of: tuple[HouseholdFilter, ...] = ()
+    none_of: HouseholdFilter | None = None
 
     def where(self) -> tuple[str, dict[str, Any]]:
         """The WHERE clause (fixed fragments only) and its parameters."""
-        clauses: list[str] = []
-        params: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if value is not None:
-                clauses.append(_FILTER_FRAGMENTS[f.name])
-                params["filter_" + f.name] = value
-        return (" AND ".join(clauses) or "true"), params
+        return compile_filter(self, _FILTER_FRAGMENTS)
 
+
+_SIZE = "COUNT { (:Person)-[:MEMBER_OF]->(h) }"
 
 _FILTER_FRAGMENTS: dict[str, str] = {
-    "registered_poor": "h.registeredPoor = $filter_registered_poor",
-    "status": "h.status = $filter_status",
-    "township_code": "t.code = $filter_township_code",
-    "village_code": "v.code = $filter_village_code",
+    "registered_poor": "h.registeredPoor = $value",
+    "status": "h.status = $value",
+    "status_in": "h.status IN $value",
+    "township_code": "t.code = $value",
+    "village_code": "v.code = $value",
     "industry_code": (
-        "(EXISTS { (h)-[:ENGAGES_IN]->(:Industry {code: $filter_industry_code}) }"
-        " OR EXISTS { (h)<-[:DRIVES]-(:Enterprise)-[:IN_INDUSTRY]->(:Industry {code: $filter_industry_code}) })"
+        "(EXISTS { (h)-[:ENGAGES_IN]->(:Industry {code: $value}) }"
+        " OR EXISTS { (h)<-[:DRIVES]-(:Enterprise)-[:IN_INDUSTRY]->(:Industry {code: $value}) })"
     ),
-    "enterprise_id": "EXISTS { (h)<-[:DRIVES]-(:Enterprise {id: $filter_enterprise_id}) }",
-    "has_claims": "EXISTS { (h)<-[:FOR]-(:Claim) } = $filter_has_claims",
+    "enterprise_id": "EXISTS { (h)<-[:DRIVES]-(:Enterprise {id: $value}) }",
+    "driven_by_enterprise": "EXISTS { (h)<-[:DRIVES]-(:Enterprise) } = $value",
+    "has_claims": "EXISTS { (h)<-[:FOR]-(:Claim) } = $value",
+    "head_name_contains": "h.headName CONTAINS $value",
+    "income_per_capita_min_fen": LATEST_INCOME + " >= $value",
+    "income_per_capita_max_fen": f"0 <= {LATEST_INCOME} <= $value",
+    "exit_year_min": "h.exitYear >= $value",
+    "exit_year_max": "h.exitYear <= $value",
+    "size_min": _SIZE + " >= $value",
+    "size_max": _SIZE + " <= $value",
 }
 
 
@@ -220,6 +252,36 @@ class MeasureRecord:
 
 
 @dataclass(frozen=True)
+class IncomeRecord:
+    """A household's net income of one year, by component, and per capita."""
+
+    year: int
+    wage: Decimal
+    operating: Decimal
+    property_income: Decimal
+    transfer: Decimal
+    net_per_capita: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.wage + self.operating + self.property_income + self.transfer
+
+    @classmethod
+    def from_map(cls, m: dict[str, Any]) -> IncomeRecord:
+        def money(key: str) -> Decimal:
+            return from_fen(m.get(key) or 0) or Decimal(0)
+
+        return cls(
+            year=m["year"],
+            wage=money("wageFen"),
+            operating=money("operatingFen"),
+            property_income=money("propertyFen"),
+            transfer=money("transferFen"),
+            net_per_capita=money("netPerCapitaFen"),
+        )
+
+
+@dataclass(frozen=True)
 class CadreRecord:
     id: str
     name: str
@@ -247,21 +309,26 @@ async def measures_by_household(tx: AsyncManagedTransaction, ids: list[str]) -> 
     return {r["id"]: [MeasureRecord.from_map(m) for m in r["measures"]] async for r in result}
 
 
+async def incomes_by_household(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, list[IncomeRecord]]:
+    result = await tx.run(INCOMES_BY_HOUSEHOLD, ids=ids)
+    return {r["id"]: [IncomeRecord.from_map(i) for i in r["incomes"]] async for r in result}
+
+
 async def helpers_by_household(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, list[CadreRecord]]:
     result = await tx.run(HELPERS_BY_HOUSEHOLD, ids=ids)
     return {r["id"]: [CadreRecord.from_map(c) for c in r["helpers"]] async for r in result}
 
 
-def _page_query(scope: HouseholdScope, where: str, order: HouseholdOrder) -> str:
+def _page_query(scope: HouseholdScope, where: str, order: HouseholdOrder, backward: bool) -> str:
     sort_value, ascending = _ORDER[order]
-    direction = "ASC" if ascending else "DESC"
+    condition, direction = keyset(ascending, backward)
     return f"""
 UNWIND $scopes AS scope
 CALL (scope) {{
   {_SCOPE_MATCH[scope]}
   WHERE {where}
   WITH h, v, t, {sort_value} AS sortValue, h.id AS keyId
-  WHERE {AFTER_ASC if ascending else AFTER_DESC}
+  WHERE {condition}
   RETURN h, v, t, sortValue, keyId
   ORDER BY sortValue {direction}, keyId {direction}
   LIMIT $limit
@@ -291,17 +358,14 @@ async def page_households(
     """One page of households for each scope key (a village code, a project code...), in one query."""
     where, params = household_filter.where()
     # The query text is assembled from the fixed fragments above only; every value is a parameter.
-    result = await tx.run(_page_query(scope, where, order), scopes=scope_keys, **params, **request.params)
-    ascending = _ORDER[order][1]
-    pages: dict[str, Page[HouseholdRecord]] = {key: Page(rows=[], has_next=False) for key in scope_keys}
-    async for record in result:
-        rows = [
-            Row(HouseholdRecord.from_map(row["household"]), (row["sortValue"], row["household"]["id"]))
-            for row in record["rows"]
-        ]
-        rows.sort(key=lambda row: row.sort_key, reverse=not ascending)
-        pages[record["scope"]] = Page.of(rows, request)
-    return pages
+    query = _page_query(scope, where, order, request.backward)
+    result = await tx.run(query, scopes=scope_keys, **params, **request.params)
+    return await collect_pages(result, scope_keys, request, _ORDER[order][1], _household_row)
+
+
+def _household_row(row: dict[str, Any]) -> tuple[HouseholdRecord, str]:
+    record = HouseholdRecord.from_map(row["household"])
+    return record, record.id
 
 
 async def count_households(

@@ -11,7 +11,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.households import HOUSEHOLD_MAP, HouseholdRecord
 from graph.money import CENT, from_fen
-from graph.paging import AFTER_ASC, Page, PageRequest, Row
+from graph.paging import Page, PageRequest, collect_pages, keyset
 
 INDUSTRY_MAP = "i {.code, .name, .tier, .scaleAmount, .scaleUnit, .outputValueFen, .products}"
 ENTERPRISE_MAP = (
@@ -118,36 +118,46 @@ CALL (id) {
 RETURN id, households, poor, villages, townships, gainFen, allPoor, allVillages"""
 )
 
-DRIVEN_BY_INDUSTRY_PAGE = f"""
+# Driven households are listed by id; the condition keeps the rows between the cursors.
+_KEYSET = keyset(ascending=True, backward=False)[0]
+
+
+def _driven_by_industry_page(direction: str) -> str:
+    return f"""
 UNWIND $keys AS key
 CALL (key) {{
   WITH [key] AS codes
   {_driven_by_industries("key, ")}
   WHERE (NOT $poorOnly OR h.registeredPoor)
   WITH key, h, gain, h.id AS sortValue, h.id AS keyId
-  WHERE {AFTER_ASC}
-  WITH key, h, gain ORDER BY h.id LIMIT $limit
+  WHERE {_KEYSET}
+  WITH key, h, gain, sortValue ORDER BY h.id {direction} LIMIT $limit
   MATCH (h)-[:IN]->(v:Village)-[:IN]->(t:Township)
   CALL (h, key) {{
     OPTIONAL MATCH (h)<-[d:DRIVES]-(en:Enterprise)-[:IN_INDUSTRY]->(:Industry {{code: key}})
     RETURN en.id AS enterpriseId, d.mode AS mode ORDER BY d.incomeGainFen DESC, en.id LIMIT 1
   }}
-  RETURN {{household: {HOUSEHOLD_MAP}, enterpriseId: enterpriseId, mode: mode, gainFen: gain}} AS row
+  RETURN {{household: {HOUSEHOLD_MAP}, enterpriseId: enterpriseId, mode: mode, gainFen: gain,
+           sortValue: sortValue}} AS row
 }}
-RETURN key, collect(row) AS rows"""
+RETURN key AS scope, collect(row) AS rows"""
 
-DRIVEN_BY_ENTERPRISE_PAGE = f"""
+
+def _driven_by_enterprise_page(direction: str) -> str:
+    return f"""
 UNWIND $keys AS key
 CALL (key) {{
   MATCH (en:Enterprise {{id: key}})-[d:DRIVES]->(h:Household)
   WHERE (NOT $poorOnly OR h.registeredPoor)
   WITH en, d, h, h.id AS sortValue, h.id AS keyId
-  WHERE {AFTER_ASC}
-  WITH en, d, h ORDER BY h.id LIMIT $limit
+  WHERE {_KEYSET}
+  WITH en, d, h, sortValue ORDER BY h.id {direction} LIMIT $limit
   MATCH (h)-[:IN]->(v:Village)-[:IN]->(t:Township)
-  RETURN {{household: {HOUSEHOLD_MAP}, enterpriseId: en.id, mode: d.mode, gainFen: d.incomeGainFen}} AS row
+  RETURN {{household: {HOUSEHOLD_MAP}, enterpriseId: en.id, mode: d.mode, gainFen: d.incomeGainFen,
+           sortValue: sortValue}} AS row
 }}
-RETURN key, collect(row) AS rows"""
+RETURN key AS scope, collect(row) AS rows"""
+
 
 COUNT_DRIVEN_BY_INDUSTRY = f"""
 UNWIND $keys AS key
@@ -176,7 +186,7 @@ class Driver(Enum):
     ENTERPRISE = "ENTERPRISE"
 
 
-_PAGE_QUERIES = {Driver.INDUSTRY: DRIVEN_BY_INDUSTRY_PAGE, Driver.ENTERPRISE: DRIVEN_BY_ENTERPRISE_PAGE}
+_PAGE_QUERIES = {Driver.INDUSTRY: _driven_by_industry_page, Driver.ENTERPRISE: _driven_by_enterprise_page}
 _COUNT_QUERIES = {Driver.INDUSTRY: COUNT_DRIVEN_BY_INDUSTRY, Driver.ENTERPRISE: COUNT_DRIVEN_BY_ENTERPRISE}
 
 
@@ -332,24 +342,20 @@ async def reach_of_enterprises(tx: AsyncManagedTransaction, ids: list[str]) -> d
 async def page_driven_households(
     tx: AsyncManagedTransaction, driver: Driver, keys: list[str], poor_only: bool, request: PageRequest
 ) -> dict[str, Page[DrivenHouseholdRecord]]:
-    result = await tx.run(_PAGE_QUERIES[driver], keys=keys, poorOnly=poor_only, **request.params)
-    pages: dict[str, Page[DrivenHouseholdRecord]] = {key: Page(rows=[], has_next=False) for key in keys}
-    async for record in result:
-        rows = [
-            Row(
-                DrivenHouseholdRecord(
-                    household=HouseholdRecord.from_map(m["household"]),
-                    enterprise_id=m["enterpriseId"],
-                    mode=m["mode"],
-                    income_gain=from_fen(m["gainFen"]),
-                ),
-                (m["household"]["id"], m["household"]["id"]),
-            )
-            for m in record["rows"]
-        ]
-        rows.sort(key=lambda row: row.sort_key)
-        pages[record["key"]] = Page.of(rows, request)
-    return pages
+    query = _PAGE_QUERIES[driver](keyset(ascending=True, backward=request.backward)[1])
+    result = await tx.run(query, keys=keys, poorOnly=poor_only, **request.params)
+    return await collect_pages(result, keys, request, True, _driven_row)
+
+
+def _driven_row(row: dict[str, Any]) -> tuple[DrivenHouseholdRecord, str]:
+    household = HouseholdRecord.from_map(row["household"])
+    record = DrivenHouseholdRecord(
+        household=household,
+        enterprise_id=row["enterpriseId"],
+        mode=row["mode"],
+        income_gain=from_fen(row["gainFen"]),
+    )
+    return record, household.id
 
 
 async def count_driven_households(

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
+from graph.filters import compile_filter
 from graph.money import from_fen
-from graph.paging import AFTER_ASC, AFTER_DESC, Page, PageRequest, Row
+from graph.paging import Page, PageRequest, collect_pages, keyset
 
 PROJECT_MAP = """p {
   .code, .name, .year, .purpose, .stage, .started, .completed, .performanceScore, .nature,
@@ -46,6 +47,8 @@ class ProjectOrder(Enum):
     CODE = "CODE"
     PERFORMANCE_DESC = "PERFORMANCE_DESC"
     BENEFICIARIES_DESC = "BENEFICIARIES_DESC"
+    BUDGET_DESC = "BUDGET_DESC"
+    YEAR_DESC = "YEAR_DESC"
 
 
 class ProjectScope(Enum):
@@ -63,39 +66,55 @@ _ORDER: dict[ProjectOrder, tuple[str, bool]] = {
     ProjectOrder.CODE: ("p.code", True),
     ProjectOrder.PERFORMANCE_DESC: ("coalesce(p.performanceScore, -1.0)", False),
     ProjectOrder.BENEFICIARIES_DESC: ("COUNT { (p)-[:BENEFITS]->(:Household) }", False),
+    ProjectOrder.BUDGET_DESC: ("coalesce(p.budgetFen, -1)", False),
+    ProjectOrder.YEAR_DESC: ("p.year", False),
 }
 
 _FILTER_FRAGMENTS: dict[str, str] = {
-    "year": "p.year = $filter_year",
-    "stage": "p.stage = $filter_stage",
-    "purpose": "p.purpose = $filter_purpose",
+    "year": "p.year = $value",
+    "year_min": "p.year >= $value",
+    "year_max": "p.year <= $value",
+    "stage": "p.stage = $value",
+    "stage_in": "p.stage IN $value",
+    "purpose": "p.purpose = $value",
     "township_code": (
-        "(EXISTS { (p)-[:LOCATED_IN]->(:Township {code: $filter_township_code}) }"
-        " OR EXISTS { (p)-[:LOCATED_IN]->(:Village)-[:IN]->(:Township {code: $filter_township_code}) })"
+        "(EXISTS { (p)-[:LOCATED_IN]->(:Township {code: $value}) }"
+        " OR EXISTS { (p)-[:LOCATED_IN]->(:Village)-[:IN]->(:Township {code: $value}) })"
     ),
-    "village_code": "EXISTS { (p)-[:LOCATED_IN]->(:Village {code: $filter_village_code}) }",
-    "industry_code": "EXISTS { (p)-[:IN_INDUSTRY]->(:Industry {code: $filter_industry_code}) }",
+    "village_code": "EXISTS { (p)-[:LOCATED_IN]->(:Village {code: $value}) }",
+    "industry_code": "EXISTS { (p)-[:IN_INDUSTRY]->(:Industry {code: $value}) }",
+    "performance_min": "p.performanceScore >= $value",
+    "performance_max": "p.performanceScore <= $value",
+    "name_contains": "p.name CONTAINS $value",
+    "started": "coalesce(p.started, false) = $value",
+    "completed": "coalesce(p.completed, false) = $value",
 }
 
 
 @dataclass(frozen=True)
 class ProjectFilter:
+    """Conditions that all must hold, plus AND / OR / NOT over nested filters."""
+
     year: int | None = None
+    year_min: int | None = None
+    year_max: int | None = None
     stage: str | None = None
+    stage_in: tuple[str, ...] | None = None
     purpose: str | None = None
     township_code: str | None = None
     village_code: str | None = None
     industry_code: str | None = None
+    performance_min: float | None = None
+    performance_max: float | None = None
+    name_contains: str | None = None
+    started: bool | None = None
+    completed: bool | None = None
+    all_of: tuple[ProjectFilter, ...] = ()
+    any_of: tuple[ProjectFilter, ...] = ()
+    none_of: ProjectFilter | None = None
 
     def where(self) -> tuple[str, dict[str, Any]]:
-        clauses: list[str] = []
-        params: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if value is not None:
-                clauses.append(_FILTER_FRAGMENTS[f.name])
-                params["filter_" + f.name] = value
-        return (" AND ".join(clauses) or "true"), params
+        return compile_filter(self, _FILTER_FRAGMENTS)
 
 
 @dataclass(frozen=True)
@@ -175,16 +194,16 @@ async def get_pipeline(tx: AsyncManagedTransaction, year: int) -> PipelineRecord
     return PipelineRecord(year=year, **dict(record))
 
 
-def _page_query(scope: ProjectScope, where: str, order: ProjectOrder) -> str:
+def _page_query(scope: ProjectScope, where: str, order: ProjectOrder, backward: bool) -> str:
     sort_value, ascending = _ORDER[order]
-    direction = "ASC" if ascending else "DESC"
+    condition, direction = keyset(ascending, backward)
     return f"""
 UNWIND $scopes AS scope
 CALL (scope) {{
   {_SCOPE_MATCH[scope]}
   WHERE {where}
   WITH p, {sort_value} AS sortValue, p.code AS keyId
-  WHERE {AFTER_ASC if ascending else AFTER_DESC}
+  WHERE {condition}
   RETURN p, sortValue, keyId
   ORDER BY sortValue {direction}, keyId {direction}
   LIMIT $limit
@@ -213,17 +232,14 @@ async def page_projects(
 ) -> dict[str, Page[ProjectRecord]]:
     where, params = project_filter.where()
     # Assembled from the fixed fragments above only; every value is a parameter.
-    result = await tx.run(_page_query(scope, where, order), scopes=scope_keys, **params, **request.params)
-    ascending = _ORDER[order][1]
-    pages: dict[str, Page[ProjectRecord]] = {key: Page(rows=[], has_next=False) for key in scope_keys}
-    async for record in result:
-        rows = [
-            Row(ProjectRecord.from_map(row["project"]), (row["sortValue"], row["project"]["code"]))
-            for row in record["rows"]
-        ]
-        rows.sort(key=lambda row: row.sort_key, reverse=not ascending)
-        pages[record["scope"]] = Page.of(rows, request)
-    return pages
+    query = _page_query(scope, where, order, request.backward)
+    result = await tx.run(query, scopes=scope_keys, **params, **request.params)
+    return await collect_pages(result, scope_keys, request, _ORDER[order][1], _project_row)
+
+
+def _project_row(row: dict[str, Any]) -> tuple[ProjectRecord, str]:
+    record = ProjectRecord.from_map(row["project"])
+    return record, record.code
 
 
 async def count_projects(

@@ -27,6 +27,8 @@ class HouseholdOrder(Enum):
     HEAD_NAME = "HEAD_NAME"
     INCOME_ASC = "INCOME_ASC"
     INCOME_DESC = "INCOME_DESC"
+    SIZE_DESC = "SIZE_DESC"
+    INCOME_GAIN_DESC = "INCOME_GAIN_DESC"
 
 
 @strawberry.enum
@@ -65,3 +67,5 @@ class ProjectOrder(Enum):
     PERFORMANCE_DESC = "PERFORMANCE_DESC"
     BENEFICIARIES_DESC = "BENEFICIARIES_DESC"
     CODE = "CODE"
+    BUDGET_DESC = "BUDGET_DESC"
+    YEAR_DESC = "YEAR_DESC"

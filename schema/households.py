@@ -8,15 +8,23 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from graph.households import CadreRecord, HouseholdRecord, HouseholdScope, MeasureRecord, PersonRecord
+from graph.households import (
+    CadreRecord,
+    HouseholdRecord,
+    HouseholdScope,
+    IncomeRecord,
+    MeasureRecord,
+    PersonRecord,
+)
 from graph.households import HouseholdFilter as HouseholdFilterSpec
 from graph.households import HouseholdOrder as HouseholdOrderSpec
-from graph.paging import Page, PageRequest
+from graph.paging import Page
 from graph.qr import QrTargetKind
 from schema.context import Info
 from schema.enums import HouseholdOrder, HouseholdStatus
+from schema.filters import check_nesting, fen_bound
 from schema.node import Node
-from schema.pagination import PageInfo, encode_cursor, page_info, page_request
+from schema.pagination import PageArgs, PageInfo, encode_cursor, page_info, page_request
 
 if TYPE_CHECKING:
     from schema.industries import DriveLink, Industry
@@ -66,6 +74,29 @@ class Measure:
             year=record.year,
             amount=record.amount,
             description=record.description,
+        )
+
+
+@strawberry.type(description="A household's net income of one year (yuan), by component.")
+class Income:
+    year: int
+    wage: Decimal
+    operating: Decimal
+    property: Decimal
+    transfer: Decimal
+    total: Decimal
+    per_capita: Decimal
+
+    @classmethod
+    def from_record(cls, record: IncomeRecord) -> Income:
+        return cls(
+            year=record.year,
+            wage=record.wage,
+            operating=record.operating,
+            property=record.property_income,
+            transfer=record.transfer,
+            total=record.total,
+            per_capita=record.net_per_capita,
         )
 
 
@@ -139,6 +170,16 @@ class Household(Node):
     async def measures(self, info: Info) -> list[Measure]:
         return [Measure.from_record(r) for r in await info.context.loaders.measures.load(self.id)]
 
+    @strawberry.field(description="Net income by year, newest first.")
+    async def incomes(self, info: Info) -> list[Income]:
+        return [Income.from_record(r) for r in await info.context.loaders.incomes.load(self.id)]
+
+    @strawberry.field(description="Per-capita net income of a year (default: the latest year with data).")
+    async def income_per_capita(self, info: Info, year: int | None = strawberry.UNSET) -> Decimal | None:
+        incomes = await info.context.loaders.incomes.load(self.id)
+        chosen = [i for i in incomes if not year or i.year == year]
+        return chosen[0].net_per_capita if chosen else None
+
     @strawberry.field(description="The cadres who help it now (帮扶责任人).")
     async def helpers(self, info: Info) -> list[Cadre]:
         return [Cadre.from_record(r) for r in await info.context.loaders.helpers.load(self.id)]
@@ -166,25 +207,56 @@ class Household(Node):
         )
 
 
-@strawberry.input
+@strawberry.input(description="Conditions that all must hold; AND / OR / NOT combine nested filters.")
 class HouseholdFilter:
     registered_poor: bool | None = None
     status: HouseholdStatus | None = None
+    status_in: list[HouseholdStatus] | None = None
     township_code: strawberry.ID | None = None
     village_code: strawberry.ID | None = None
-    industry_code: strawberry.ID | None = None
-    enterprise_id: strawberry.ID | None = None
+    industry_code: strawberry.ID | None = strawberry.field(
+        default=None, description="Driven by this industry, directly or through its enterprises."
+    )
+    enterprise_id: strawberry.ID | None = strawberry.field(default=None, description="Driven by this enterprise.")
+    driven_by_enterprise: bool | None = strawberry.field(
+        default=None, description="Driven by at least one enterprise (true) or by none (false)."
+    )
     has_claims: bool | None = None
+    head_name_contains: str | None = None
+    income_per_capita_min: Decimal | None = strawberry.field(
+        default=None, description="Per-capita net income of the latest year, at least this (yuan)."
+    )
+    income_per_capita_max: Decimal | None = None
+    exit_year_min: int | None = None
+    exit_year_max: int | None = None
+    size_min: int | None = None
+    size_max: int | None = None
+    and_: list[HouseholdFilter] | None = strawberry.field(default=None, name="AND")
+    or_: list[HouseholdFilter] | None = strawberry.field(default=None, name="OR")
+    not_: HouseholdFilter | None = strawberry.field(default=None, name="NOT")
 
-    def to_spec(self) -> HouseholdFilterSpec:
+    def to_spec(self, depth: int = 1) -> HouseholdFilterSpec:
+        check_nesting(depth)
         return HouseholdFilterSpec(
             registered_poor=self.registered_poor,
             status=self.status.value if self.status else None,
+            status_in=tuple(s.value for s in self.status_in) if self.status_in is not None else None,
             township_code=self.township_code,
             village_code=self.village_code,
             industry_code=self.industry_code,
             enterprise_id=self.enterprise_id,
+            driven_by_enterprise=self.driven_by_enterprise,
             has_claims=self.has_claims,
+            head_name_contains=self.head_name_contains,
+            income_per_capita_min_fen=fen_bound(self.income_per_capita_min),
+            income_per_capita_max_fen=fen_bound(self.income_per_capita_max),
+            exit_year_min=self.exit_year_min,
+            exit_year_max=self.exit_year_max,
+            size_min=self.size_min,
+            size_max=self.size_max,
+            all_of=tuple(f.to_spec(depth + 1) for f in self.and_ or ()),
+            any_of=tuple(f.to_spec(depth + 1) for f in self.or_ or ()),
+            none_of=self.not_.to_spec(depth + 1) if self.not_ else None,
         )
 
 
@@ -209,7 +281,6 @@ class HouseholdConnection:
         cls,
         order: HouseholdOrderSpec,
         page: Page[HouseholdRecord],
-        request: PageRequest,
         count_key: tuple[HouseholdScope, str, HouseholdFilterSpec],
     ) -> HouseholdConnection:
         return cls(
@@ -217,7 +288,7 @@ class HouseholdConnection:
                 HouseholdEdge(cursor=encode_cursor(order.value, row.sort_key), node=Household.from_record(row.record))
                 for row in page.rows
             ],
-            page_info=page_info(order.value, page, request),
+            page_info=page_info(order.value, page),
             count_key=count_key,
         )
 
@@ -229,13 +300,12 @@ class HouseholdConnection:
         scope_key: str,
         household_filter: HouseholdFilter | None,
         order: HouseholdOrderSpec,
-        first: int | None,
-        after: str | None,
+        args: PageArgs,
     ) -> HouseholdConnection:
-        request = page_request(order.value, first, after)
+        request = page_request(order.value, args)
         spec = household_filter.to_spec() if household_filter else HouseholdFilterSpec()
         page = await info.context.loaders.household_pages.load((scope, scope_key, spec, order, request))
-        return cls.from_page(order, page, request, (scope, scope_key, spec))
+        return cls.from_page(order, page, (scope, scope_key, spec))
 
 
 def order_spec(order: HouseholdOrder | None) -> HouseholdOrderSpec:

@@ -14,11 +14,11 @@ from graph.industries import (
     EnterpriseRecord,
     IndustryRecord,
 )
-from graph.paging import Page, PageRequest
+from graph.paging import Page
 from schema.context import Info
 from schema.enums import IndustryTier, LinkMode
 from schema.households import Household
-from schema.pagination import PageInfo, encode_cursor, page_info, page_request
+from schema.pagination import PageArgs, PageInfo, encode_cursor, page_info, page_request
 
 DRIVEN_ORDER = "ID"
 
@@ -81,15 +81,15 @@ class DrivenHouseholdConnection:
 
     @classmethod
     async def load(
-        cls, info: Info, driver: Driver, key: str, poor_only: bool, first: int | None, after: str | None
+        cls, info: Info, driver: Driver, key: str, poor_only: bool, args: PageArgs
     ) -> DrivenHouseholdConnection:
-        request = page_request(DRIVEN_ORDER, first, after)
+        request = page_request(DRIVEN_ORDER, args)
         page = await info.context.loaders.driven_pages.load((driver, key, poor_only, request))
-        return cls.from_page(page, request, (driver, key, poor_only))
+        return cls.from_page(page, (driver, key, poor_only))
 
     @classmethod
     def from_page(
-        cls, page: Page[DrivenHouseholdRecord], request: PageRequest, count_key: tuple[Driver, str, bool]
+        cls, page: Page[DrivenHouseholdRecord], count_key: tuple[Driver, str, bool]
     ) -> DrivenHouseholdConnection:
         return cls(
             edges=[
@@ -102,7 +102,7 @@ class DrivenHouseholdConnection:
                 )
                 for row in page.rows
             ],
-            page_info=page_info(DRIVEN_ORDER, page, request),
+            page_info=page_info(DRIVEN_ORDER, page),
             count_key=count_key,
         )
 
@@ -128,9 +128,16 @@ class Industry:
 
     @strawberry.field(description="The households this industry drives, directly or through its enterprises.")
     async def driven_households(
-        self, info: Info, poor_only: bool | None = False, first: int | None = 20, after: str | None = strawberry.UNSET
+        self,
+        info: Info,
+        poor_only: bool | None = False,
+        first: int | None = 20,
+        after: str | None = strawberry.UNSET,
+        last: int | None = strawberry.UNSET,
+        before: str | None = strawberry.UNSET,
     ) -> DrivenHouseholdConnection:
-        return await DrivenHouseholdConnection.load(info, Driver.INDUSTRY, self.code, bool(poor_only), first, after)
+        args = PageArgs(first, after, last, before)
+        return await DrivenHouseholdConnection.load(info, Driver.INDUSTRY, self.code, bool(poor_only), args)
 
     @classmethod
     def from_record(cls, record: IndustryRecord) -> Industry:
@@ -171,9 +178,16 @@ class Enterprise:
 
     @strawberry.field
     async def driven_households(
-        self, info: Info, poor_only: bool | None = False, first: int | None = 20, after: str | None = strawberry.UNSET
+        self,
+        info: Info,
+        poor_only: bool | None = False,
+        first: int | None = 20,
+        after: str | None = strawberry.UNSET,
+        last: int | None = strawberry.UNSET,
+        before: str | None = strawberry.UNSET,
     ) -> DrivenHouseholdConnection:
-        return await DrivenHouseholdConnection.load(info, Driver.ENTERPRISE, self.id, bool(poor_only), first, after)
+        args = PageArgs(first, after, last, before)
+        return await DrivenHouseholdConnection.load(info, Driver.ENTERPRISE, self.id, bool(poor_only), args)
 
     @classmethod
     def from_record(cls, record: EnterpriseRecord) -> Enterprise:

@@ -116,6 +116,7 @@ class Loaders:
     members: DataLoader[str, list[g_households.PersonRecord]]
     measures: DataLoader[str, list[g_households.MeasureRecord]]
     helpers: DataLoader[str, list[g_households.CadreRecord]]
+    incomes: DataLoader[str, list[g_households.IncomeRecord]]
     household_pages: DataLoader[PageKey, Page[g_households.HouseholdRecord]]
     household_counts: DataLoader[CountKey, int]
     industries: DataLoader[str, g_industries.IndustryRecord | None]
@@ -149,6 +150,7 @@ class Loaders:
             members=_by_key(graph, g_households.members_by_household, list),
             measures=_by_key(graph, g_households.measures_by_household, list),
             helpers=_by_key(graph, g_households.helpers_by_household, list),
+            incomes=_by_key(graph, g_households.incomes_by_household, list),
             household_pages=_grouped(graph, _household_pages),
             household_counts=_grouped(graph, _household_counts),
             industries=_by_key(graph, g_industries.industries_by_code, _none),

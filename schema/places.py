@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from graph.households import HouseholdOrder as HouseholdOrderSpec
 from graph.households import HouseholdScope
 from graph.places import CountyRecord, TownshipRecord, VillageRecord
 from graph.places import list_townships as read_townships
@@ -17,8 +16,10 @@ from graph.qr import QrTargetKind
 from schema.context import Info
 from schema.enums import PlaceKind
 from schema.node import TOWNSHIP_PREFIX, VILLAGE_PREFIX, Node
+from schema.pagination import PageArgs
 
 if TYPE_CHECKING:
+    from schema.enums import HouseholdOrder
     from schema.households import HouseholdConnection, HouseholdFilter
     from schema.projects import ProjectConnection
     from schema.qr import QrCode
@@ -63,11 +64,15 @@ class Township(Node):
         filter: Annotated[HouseholdFilter, strawberry.lazy("schema.households")] | None = strawberry.UNSET,
         first: int | None = 20,
         after: str | None = strawberry.UNSET,
+        last: int | None = strawberry.UNSET,
+        before: str | None = strawberry.UNSET,
+        order_by: Annotated[HouseholdOrder, strawberry.lazy("schema.enums")] | None = strawberry.UNSET,
     ) -> Annotated[HouseholdConnection, strawberry.lazy("schema.households")]:
-        from schema.households import HouseholdConnection
+        from schema.households import HouseholdConnection, order_spec
 
+        args = PageArgs(first, after, last, before)
         return await HouseholdConnection.load(
-            info, HouseholdScope.TOWNSHIP, self.code, filter, HouseholdOrderSpec.ID, first, after
+            info, HouseholdScope.TOWNSHIP, self.code, filter, order_spec(order_by), args
         )
 
     @strawberry.field
@@ -105,21 +110,31 @@ class Village(Node):
         filter: Annotated[HouseholdFilter, strawberry.lazy("schema.households")] | None = strawberry.UNSET,
         first: int | None = 20,
         after: str | None = strawberry.UNSET,
+        last: int | None = strawberry.UNSET,
+        before: str | None = strawberry.UNSET,
+        order_by: Annotated[HouseholdOrder, strawberry.lazy("schema.enums")] | None = strawberry.UNSET,
     ) -> Annotated[HouseholdConnection, strawberry.lazy("schema.households")]:
-        from schema.households import HouseholdConnection
+        from schema.households import HouseholdConnection, order_spec
 
+        args = PageArgs(first, after, last, before)
         return await HouseholdConnection.load(
-            info, HouseholdScope.VILLAGE, self.code, filter, HouseholdOrderSpec.ID, first, after
+            info, HouseholdScope.VILLAGE, self.code, filter, order_spec(order_by), args
         )
 
     @strawberry.field
     async def projects(
-        self, info: Info, first: int | None = 20, after: str | None = strawberry.UNSET
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = strawberry.UNSET,
+        last: int | None = strawberry.UNSET,
+        before: str | None = strawberry.UNSET,
     ) -> Annotated[ProjectConnection, strawberry.lazy("schema.projects")]:
         from schema.projects import ProjectConnection
 
+        args = PageArgs(first, after, last, before)
         return await ProjectConnection.load(
-            info, ProjectScope.VILLAGE, self.code, ProjectFilterSpec(), ProjectOrderSpec.CODE, first, after
+            info, ProjectScope.VILLAGE, self.code, ProjectFilterSpec(), ProjectOrderSpec.CODE, args
         )
 
     @strawberry.field

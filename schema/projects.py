@@ -8,15 +8,16 @@ import strawberry
 
 from graph.households import HouseholdOrder as HouseholdOrderSpec
 from graph.households import HouseholdScope
-from graph.paging import Page, PageRequest
+from graph.paging import Page
 from graph.projects import FundAllocationRecord, PipelineRecord, ProjectRecord, ProjectScope
 from graph.projects import ProjectFilter as ProjectFilterSpec
 from graph.projects import ProjectOrder as ProjectOrderSpec
 from schema.context import Info
 from schema.enums import ProjectOrder, ProjectPurpose, ProjectStage
-from schema.households import HouseholdConnection
+from schema.filters import check_nesting
+from schema.households import HouseholdConnection, HouseholdFilter
 from schema.industries import Industry, load_industry
-from schema.pagination import PageInfo, encode_cursor, page_info, page_request
+from schema.pagination import PageArgs, PageInfo, encode_cursor, page_info, page_request
 from schema.places import Township, Village, load_township, load_village
 
 
@@ -60,10 +61,17 @@ class Project:
 
     @strawberry.field
     async def beneficiaries(
-        self, info: Info, first: int | None = 20, after: str | None = strawberry.UNSET
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = strawberry.UNSET,
+        last: int | None = strawberry.UNSET,
+        before: str | None = strawberry.UNSET,
+        filter: HouseholdFilter | None = strawberry.UNSET,
     ) -> HouseholdConnection:
+        args = PageArgs(first, after, last, before)
         return await HouseholdConnection.load(
-            info, HouseholdScope.PROJECT, self.code, None, HouseholdOrderSpec.ID, first, after
+            info, HouseholdScope.PROJECT, self.code, filter, HouseholdOrderSpec.ID, args
         )
 
     @strawberry.field
@@ -88,23 +96,46 @@ class Project:
         )
 
 
-@strawberry.input
+@strawberry.input(description="Conditions that all must hold; AND / OR / NOT combine nested filters.")
 class ProjectFilter:
     year: int | None = None
+    year_min: int | None = None
+    year_max: int | None = None
     stage: ProjectStage | None = None
+    stage_in: list[ProjectStage] | None = None
     purpose: ProjectPurpose | None = None
     township_code: strawberry.ID | None = None
     village_code: strawberry.ID | None = None
     industry_code: strawberry.ID | None = None
+    performance_min: float | None = None
+    performance_max: float | None = None
+    name_contains: str | None = None
+    started: bool | None = None
+    completed: bool | None = None
+    and_: list[ProjectFilter] | None = strawberry.field(default=None, name="AND")
+    or_: list[ProjectFilter] | None = strawberry.field(default=None, name="OR")
+    not_: ProjectFilter | None = strawberry.field(default=None, name="NOT")
 
-    def to_spec(self) -> ProjectFilterSpec:
+    def to_spec(self, depth: int = 1) -> ProjectFilterSpec:
+        check_nesting(depth)
         return ProjectFilterSpec(
             year=self.year,
+            year_min=self.year_min,
+            year_max=self.year_max,
             stage=self.stage.value if self.stage else None,
+            stage_in=tuple(s.value for s in self.stage_in) if self.stage_in is not None else None,
             purpose=self.purpose.value if self.purpose else None,
             township_code=self.township_code,
             village_code=self.village_code,
             industry_code=self.industry_code,
+            performance_min=self.performance_min,
+            performance_max=self.performance_max,
+            name_contains=self.name_contains,
+            started=self.started,
+            completed=self.completed,
+            all_of=tuple(f.to_spec(depth + 1) for f in self.and_ or ()),
+            any_of=tuple(f.to_spec(depth + 1) for f in self.or_ or ()),
+            none_of=self.not_.to_spec(depth + 1) if self.not_ else None,
         )
 
 
@@ -132,19 +163,17 @@ class ProjectConnection:
         scope_key: str,
         spec: ProjectFilterSpec,
         order: ProjectOrderSpec,
-        first: int | None,
-        after: str | None,
+        args: PageArgs,
     ) -> ProjectConnection:
-        request = page_request(order.value, first, after)
+        request = page_request(order.value, args)
         page = await info.context.loaders.project_pages.load((scope, scope_key, spec, order, request))
-        return cls.from_page(order, page, request, (scope, scope_key, spec))
+        return cls.from_page(order, page, (scope, scope_key, spec))
 
     @classmethod
     def from_page(
         cls,
         order: ProjectOrderSpec,
         page: Page[ProjectRecord],
-        request: PageRequest,
         count_key: tuple[ProjectScope, str, ProjectFilterSpec],
     ) -> ProjectConnection:
         return cls(
@@ -152,7 +181,7 @@ class ProjectConnection:
                 ProjectEdge(cursor=encode_cursor(order.value, row.sort_key), node=Project.from_record(row.record))
                 for row in page.rows
             ],
-            page_info=page_info(order.value, page, request),
+            page_info=page_info(order.value, page),
             count_key=count_key,
         )
 

@@ -15,6 +15,7 @@ from schema.errors import BadUserInput
 from schema.households import Household, HouseholdConnection, HouseholdFilter, load_household, order_spec
 from schema.industries import Coverage, Enterprise, Industry, load_enterprise, load_industry
 from schema.node import HOUSEHOLD_PREFIX, TOWNSHIP_PREFIX, VILLAGE_PREFIX, Node
+from schema.pagination import PageArgs
 from schema.places import County, Township, Village, list_townships, load_township, load_village
 from schema.policies import Policy, load_policy
 from schema.projects import (
@@ -75,9 +76,12 @@ class Query:
         first: int | None = 20,
         after: str | None = strawberry.UNSET,
         order_by: HouseholdOrder | None = strawberry.UNSET,
+        last: int | None = strawberry.UNSET,
+        before: str | None = strawberry.UNSET,
     ) -> HouseholdConnection:
+        args = PageArgs(first, after, last, before)
         return await HouseholdConnection.load(
-            info, HouseholdScope.COUNTY, COUNTY_SCOPE, filter, order_spec(order_by), first, after
+            info, HouseholdScope.COUNTY, COUNTY_SCOPE, filter, order_spec(order_by), args
         )
 
     @strawberry.field
@@ -104,10 +108,13 @@ class Query:
         first: int | None = 20,
         after: str | None = strawberry.UNSET,
         order_by: ProjectOrder | None = strawberry.UNSET,
+        last: int | None = strawberry.UNSET,
+        before: str | None = strawberry.UNSET,
     ) -> ProjectConnection:
         spec = filter.to_spec() if filter else ProjectFilter().to_spec()
+        args = PageArgs(first, after, last, before)
         return await ProjectConnection.load(
-            info, ProjectScope.COUNTY, COUNTY_SCOPE, spec, project_order_spec(order_by), first, after
+            info, ProjectScope.COUNTY, COUNTY_SCOPE, spec, project_order_spec(order_by), args
         )
 
     @strawberry.field
