@@ -12,7 +12,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.filters import compile_filter
 from graph.money import from_fen
-from graph.paging import Page, PageRequest, collect_pages, keyset
+from graph.paging import Page, PagedList, PageRequest, collect_pages
 
 # The projection every household read returns; size is derived from the members.
 HOUSEHOLD_MAP = """h {
@@ -319,32 +319,8 @@ async def helpers_by_household(tx: AsyncManagedTransaction, ids: list[str]) -> d
     return {r["id"]: [CadreRecord.from_map(c) for c in r["helpers"]] async for r in result}
 
 
-def _page_query(scope: HouseholdScope, where: str, order: HouseholdOrder, backward: bool) -> str:
-    sort_value, ascending = _ORDER[order]
-    condition, direction = keyset(ascending, backward)
-    return f"""
-UNWIND $scopes AS scope
-CALL (scope) {{
-  {_SCOPE_MATCH[scope]}
-  WHERE {where}
-  WITH h, v, t, {sort_value} AS sortValue, h.id AS keyId
-  WHERE {condition}
-  RETURN h, v, t, sortValue, keyId
-  ORDER BY sortValue {direction}, keyId {direction}
-  LIMIT $limit
-}}
-RETURN scope, collect({{household: {HOUSEHOLD_MAP}, sortValue: sortValue}}) AS rows"""
-
-
-def _count_query(scope: HouseholdScope, where: str) -> str:
-    return f"""
-UNWIND $scopes AS scope
-CALL (scope) {{
-  {_SCOPE_MATCH[scope]}
-  WHERE {where}
-  RETURN count(h) AS total
-}}
-RETURN scope, total"""
+def _paged(scope: HouseholdScope) -> PagedList:
+    return PagedList(match=_SCOPE_MATCH[scope], carry="h, v, t", key="h.id", projection=HOUSEHOLD_MAP, item="household")
 
 
 async def page_households(
@@ -358,7 +334,8 @@ async def page_households(
     """One page of households for each scope key (a village code, a project code...), in one query."""
     where, params = household_filter.where()
     # The query text is assembled from the fixed fragments above only; every value is a parameter.
-    query = _page_query(scope, where, order, request.backward)
+    sort_value, ascending = _ORDER[order]
+    query = _paged(scope).page_query(where, sort_value, ascending, request.backward)
     result = await tx.run(query, scopes=scope_keys, **params, **request.params)
     return await collect_pages(result, scope_keys, request, _ORDER[order][1], _household_row)
 
@@ -372,5 +349,5 @@ async def count_households(
     tx: AsyncManagedTransaction, scope: HouseholdScope, scope_keys: list[str], household_filter: HouseholdFilter
 ) -> dict[str, int]:
     where, params = household_filter.where()
-    result = await tx.run(_count_query(scope, where), scopes=scope_keys, **params)
+    result = await tx.run(_paged(scope).count_query(where), scopes=scope_keys, **params)
     return {r["scope"]: r["total"] async for r in result}

@@ -89,6 +89,43 @@ def keyset(ascending: bool, backward: bool) -> tuple[str, str]:
     return condition, direction
 
 
+@dataclass(frozen=True)
+class PagedList:
+    """What a keyset-paged list is made of: the MATCH that binds its rows for a `scope` (and the
+    variables to carry), the unique key, and the map each row returns (under `item`)."""
+
+    match: str
+    carry: str
+    key: str
+    projection: str
+    item: str
+
+    def page_query(self, where: str, sort_value: str, ascending: bool, backward: bool) -> str:
+        condition, direction = keyset(ascending, backward)
+        return f"""
+UNWIND $scopes AS scope
+CALL (scope) {{
+  {self.match}
+  WHERE {where}
+  WITH {self.carry}, {sort_value} AS sortValue, {self.key} AS keyId
+  WHERE {condition}
+  RETURN {self.carry}, sortValue, keyId
+  ORDER BY sortValue {direction}, keyId {direction}
+  LIMIT $limit
+}}
+RETURN scope, collect({{{self.item}: {self.projection}, sortValue: sortValue}}) AS rows"""
+
+    def count_query(self, where: str) -> str:
+        return f"""
+UNWIND $scopes AS scope
+CALL (scope) {{
+  {self.match}
+  WHERE {where}
+  RETURN count(*) AS total
+}}
+RETURN scope, total"""
+
+
 async def collect_pages(
     result: AsyncResult,
     scope_keys: list[str],

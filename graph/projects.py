@@ -11,7 +11,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.filters import compile_filter
 from graph.money import from_fen
-from graph.paging import Page, PageRequest, collect_pages, keyset
+from graph.paging import Page, PagedList, PageRequest, collect_pages
 
 PROJECT_MAP = """p {
   .code, .name, .year, .purpose, .stage, .started, .completed, .performanceScore, .nature,
@@ -194,32 +194,8 @@ async def get_pipeline(tx: AsyncManagedTransaction, year: int) -> PipelineRecord
     return PipelineRecord(year=year, **dict(record))
 
 
-def _page_query(scope: ProjectScope, where: str, order: ProjectOrder, backward: bool) -> str:
-    sort_value, ascending = _ORDER[order]
-    condition, direction = keyset(ascending, backward)
-    return f"""
-UNWIND $scopes AS scope
-CALL (scope) {{
-  {_SCOPE_MATCH[scope]}
-  WHERE {where}
-  WITH p, {sort_value} AS sortValue, p.code AS keyId
-  WHERE {condition}
-  RETURN p, sortValue, keyId
-  ORDER BY sortValue {direction}, keyId {direction}
-  LIMIT $limit
-}}
-RETURN scope, collect({{project: {PROJECT_MAP}, sortValue: sortValue}}) AS rows"""
-
-
-def _count_query(scope: ProjectScope, where: str) -> str:
-    return f"""
-UNWIND $scopes AS scope
-CALL (scope) {{
-  {_SCOPE_MATCH[scope]}
-  WHERE {where}
-  RETURN count(p) AS total
-}}
-RETURN scope, total"""
+def _paged(scope: ProjectScope) -> PagedList:
+    return PagedList(match=_SCOPE_MATCH[scope], carry="p", key="p.code", projection=PROJECT_MAP, item="project")
 
 
 async def page_projects(
@@ -232,7 +208,8 @@ async def page_projects(
 ) -> dict[str, Page[ProjectRecord]]:
     where, params = project_filter.where()
     # Assembled from the fixed fragments above only; every value is a parameter.
-    query = _page_query(scope, where, order, request.backward)
+    sort_value, ascending = _ORDER[order]
+    query = _paged(scope).page_query(where, sort_value, ascending, request.backward)
     result = await tx.run(query, scopes=scope_keys, **params, **request.params)
     return await collect_pages(result, scope_keys, request, _ORDER[order][1], _project_row)
 
@@ -246,5 +223,5 @@ async def count_projects(
     tx: AsyncManagedTransaction, scope: ProjectScope, scope_keys: list[str], project_filter: ProjectFilter
 ) -> dict[str, int]:
     where, params = project_filter.where()
-    result = await tx.run(_count_query(scope, where), scopes=scope_keys, **params)
+    result = await tx.run(_paged(scope).count_query(where), scopes=scope_keys, **params)
     return {r["scope"]: r["total"] async for r in result}
