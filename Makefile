@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# The graphql-http audit suite (tests/api/test_http_audit.py runs it with node); reinstalled when its lock changes.
+AUDIT := tests/http_audit
+AUDIT_DEPS := $(AUDIT)/node_modules/.package-lock.json
 
 .PHONY: setup run test lint bench schema neo4j clean
 
@@ -25,8 +28,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: setup lint
+test: setup lint $(AUDIT_DEPS)
 	env -u NEO4J_URI $(BIN)/pytest
+
+$(AUDIT_DEPS): $(AUDIT)/package.json $(AUDIT)/package-lock.json
+	npm ci --prefix $(AUDIT) --no-audit --no-fund
+	@touch $@
 
 bench: setup
 	$(BIN)/python bench/run.py
@@ -38,4 +45,4 @@ neo4j: setup
 	$(BIN)/yimaqing neo4j
 
 clean:
-	rm -rf $(VENV) graph/launcher/target .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) graph/launcher/target .mypy_cache .ruff_cache .pytest_cache $(AUDIT)/node_modules

@@ -8,10 +8,13 @@ that fails before execution (parse, validation, variable coercion), with no `dat
 
 from __future__ import annotations
 
+import itertools
 import logging
+import re
 from typing import Any, Protocol
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -40,6 +43,11 @@ UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 _CODE_BY_STATUS = {400: BAD_REQUEST, 404: NOT_FOUND, 405: METHOD_NOT_ALLOWED, 415: UNSUPPORTED_MEDIA_TYPE}
+
+# Every named operation starts with one of these; a document that holds fewer than two cannot be ambiguous.
+_OPERATION_KEYWORD = re.compile(r"\b(?:query|mutation|subscription)\b")
+# The most tokens parsed to find the operations (the schema's own token limit is lower by default).
+OPERATION_SCAN_MAX_TOKENS = 10_000
 
 
 class RequestError(Exception):
@@ -78,7 +86,8 @@ class GraphQLApp(GraphQL[Context, None]):
             response = self._error_response(request, error)
         except HTTPException as error:  # raised by Strawberry where we override nothing
             code = _CODE_BY_STATUS.get(error.status_code, BAD_REQUEST)
-            response = self._error_response(request, RequestError(error.status_code, code, error.reason))
+            headers = {"Allow": "GET, POST"} if error.status_code == 405 else None
+            response = self._error_response(request, RequestError(error.status_code, code, error.reason, headers))
         except ClientDisconnect:  # the client went away mid-body: nobody to answer
             log.info("client disconnected before its request was read")
             return
@@ -137,6 +146,8 @@ class GraphQLApp(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        if request_data.operation_name is None and request_data.query is not None:
+            _require_single_operation(request_data.query)
         try:
             return await super().execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data
@@ -146,8 +157,9 @@ class GraphQLApp(GraphQL[Context, None]):
             if isinstance(cause, CannotGetOperationTypeError):
                 raise RequestError(400, OPERATION_NOT_FOUND, _operation_not_found(cause)) from None
             if isinstance(cause, InvalidOperationTypeError):
+                kind = cause.operation_type.value.capitalize()
                 raise RequestError(
-                    405, METHOD_NOT_ALLOWED, error.reason.capitalize() + ": use POST", {"Allow": "POST"}
+                    405, METHOD_NOT_ALLOWED, f"{kind} operations are not allowed over GET: use POST", {"Allow": "POST"}
                 ) from None
             if isinstance(cause, MissingQueryError):
                 raise RequestError(400, BAD_REQUEST, "The request has no GraphQL query") from None
@@ -206,6 +218,31 @@ def _request_data(item: object) -> GraphQLRequestData:
     if not isinstance(extensions, dict | None):
         raise RequestError(400, BAD_REQUEST, "`extensions` must be an object or null")
     return GraphQLRequestData(query=query, variables=variables, operation_name=operation_name, extensions=extensions)
+
+
+def _require_single_operation(query: str) -> None:
+    """Refuses a document with several operations and no `operationName`: Strawberry would run the
+    first, the spec wants a request error. Parses only documents that may hold several."""
+    if sum(1 for _ in itertools.islice(_OPERATION_KEYWORD.finditer(query), 2)) < 2:
+        return
+    try:
+        document = parse(
+            query,
+            no_location=True,
+            max_lexical_tokens=OPERATION_SCAN_MAX_TOKENS,
+            max_comments=OPERATION_SCAN_MAX_TOKENS,
+        )
+    except GraphQLError:  # a syntax error, or too long: the schema reports it
+        return
+    operations = [node for node in document.definitions if isinstance(node, OperationDefinitionNode)]
+    # An anonymous operation among others is the schema's validation error (LoneAnonymousOperation).
+    if len(operations) > 1 and all(node.name is not None for node in operations):
+        names = ", ".join(node.name.value for node in operations if node.name is not None)
+        raise RequestError(
+            400,
+            OPERATION_NOT_FOUND,
+            f"The document holds {len(operations)} operations ({names}): name the one to run in `operationName`",
+        )
 
 
 def _operation_not_found(error: CannotGetOperationTypeError) -> str:
