@@ -49,6 +49,11 @@ MATCH (:Household {id: id})-[:EARNED]->(i:Income)
 WITH id, i ORDER BY i.year DESC
 RETURN id, collect(i {.*}) AS incomes"""
 
+CADRES_BY_ID = """
+UNWIND $ids AS id
+MATCH (c:Cadre {id: id})
+RETURN c {.*} AS cadre"""
+
 HELPERS_BY_HOUSEHOLD = """
 UNWIND $ids AS id
 MATCH (c:Cadre)-[r:HELPS]->(:Household {id: id})
@@ -351,3 +356,8 @@ async def count_households(
     where, params = household_filter.where()
     result = await tx.run(_paged(scope).count_query(where), scopes=scope_keys, **params)
     return {r["scope"]: r["total"] async for r in result}
+
+
+async def cadres_by_id(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, CadreRecord]:
+    result = await tx.run(CADRES_BY_ID, ids=ids)
+    return {r["cadre"]["id"]: CadreRecord.from_map(r["cadre"]) async for r in result}

@@ -9,9 +9,11 @@ from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
+from graph.filters import compile_filter
 from graph.households import HOUSEHOLD_MAP, HouseholdRecord
 from graph.money import CENT, from_fen
-from graph.paging import Page, PageRequest, collect_pages, keyset
+from graph.paging import Page, PagedList, PageRequest, collect_pages, keyset
+from graph.places import COUNTY_SCOPE
 
 INDUSTRY_MAP = "i {.code, .name, .tier, .scaleAmount, .scaleUnit, .outputValueFen, .products}"
 ENTERPRISE_MAP = (
@@ -179,6 +181,47 @@ CALL (key) {
 RETURN key, total"""
 
 
+class EnterpriseOrder(Enum):
+    ID = "ID"
+    NAME = "NAME"
+    REACH_DESC = "REACH_DESC"
+    INVESTMENT_DESC = "INVESTMENT_DESC"
+
+
+# (sort value, ascending?) per order; the enterprise id breaks ties.
+_ENTERPRISE_ORDER: dict[EnterpriseOrder, tuple[str, bool]] = {
+    EnterpriseOrder.ID: ("e.id", True),
+    EnterpriseOrder.NAME: ("e.name", True),
+    EnterpriseOrder.REACH_DESC: ("COUNT { (e)-[:DRIVES]->(:Household) }", False),
+    EnterpriseOrder.INVESTMENT_DESC: ("coalesce(e.investmentFen, -1)", False),
+}
+
+_ENTERPRISE_FILTERS: dict[str, str] = {
+    "industry_code": "EXISTS { (e)-[:IN_INDUSTRY]->(:Industry {code: $value}) }",
+    "name_contains": "e.name CONTAINS $value",
+    "kind": "e.kind = $value",
+    "drives_min": "COUNT { (e)-[:DRIVES]->(:Household) } >= $value",
+}
+
+_PAGED_ENTERPRISES = PagedList(
+    match="MATCH (e:Enterprise)", carry="e", key="e.id", projection=ENTERPRISE_MAP, item="enterprise"
+)
+
+
+@dataclass(frozen=True)
+class EnterpriseFilter:
+    industry_code: str | None = None
+    name_contains: str | None = None
+    kind: str | None = None
+    drives_min: int | None = None
+    all_of: tuple[EnterpriseFilter, ...] = ()
+    any_of: tuple[EnterpriseFilter, ...] = ()
+    none_of: EnterpriseFilter | None = None
+
+    def where(self) -> tuple[str, dict[str, Any]]:
+        return compile_filter(self, _ENTERPRISE_FILTERS)
+
+
 class Driver(Enum):
     """What drives a list of households: an industry (by code) or an enterprise (by id)."""
 
@@ -299,6 +342,29 @@ async def list_enterprises(tx: AsyncManagedTransaction) -> list[EnterpriseRecord
 async def enterprises_by_id(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, EnterpriseRecord]:
     result = await tx.run(ENTERPRISES_BY_ID, ids=ids)
     return {r["enterprise"]["id"]: EnterpriseRecord.from_map(r["enterprise"]) async for r in result}
+
+
+async def page_enterprises(
+    tx: AsyncManagedTransaction, enterprise_filter: EnterpriseFilter, order: EnterpriseOrder, request: PageRequest
+) -> Page[EnterpriseRecord]:
+    where, params = enterprise_filter.where()
+    sort_value, ascending = _ENTERPRISE_ORDER[order]
+    query = _PAGED_ENTERPRISES.page_query(where, sort_value, ascending, request.backward)
+    result = await tx.run(query, scopes=[COUNTY_SCOPE], **params, **request.params)
+    pages = await collect_pages(result, [COUNTY_SCOPE], request, ascending, _enterprise_row)
+    return pages[COUNTY_SCOPE]
+
+
+async def count_enterprises(tx: AsyncManagedTransaction, enterprise_filter: EnterpriseFilter) -> int:
+    where, params = enterprise_filter.where()
+    result = await tx.run(_PAGED_ENTERPRISES.count_query(where), scopes=[COUNTY_SCOPE], **params)
+    total: int = (await result.single(strict=True))["total"]
+    return total
+
+
+def _enterprise_row(row: dict[str, Any]) -> tuple[EnterpriseRecord, str]:
+    record = EnterpriseRecord.from_map(row["enterprise"])
+    return record, record.id
 
 
 async def enterprise_ids_by_industry(tx: AsyncManagedTransaction, codes: list[str]) -> dict[str, list[str]]:

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from neo4j import AsyncManagedTransaction
+
+from graph.filters import compile_filter
+from graph.paging import Page, PagedList, PageRequest, collect_pages
+
+# The one scope of county-wide lists.
+COUNTY_SCOPE = "county"
 
 COUNTY = """
 MATCH (c:County)
@@ -36,6 +43,56 @@ UNWIND $codes AS code
 MATCH (v:Village)-[:IN]->(:Township {code: code})
 WITH code, v ORDER BY v.code
 RETURN code, collect(v {.code, .name, townshipCode: code}) AS villages"""
+
+
+class VillageOrder(Enum):
+    CODE = "CODE"
+    NAME = "NAME"
+    HOUSEHOLDS_DESC = "HOUSEHOLDS_DESC"
+    POOR_HOUSEHOLDS_DESC = "POOR_HOUSEHOLDS_DESC"
+    INCOME_GAIN_DESC = "INCOME_GAIN_DESC"
+
+
+_POOR = "COUNT { (x:Household)-[:IN]->(v) WHERE x.registeredPoor }"
+
+# (sort value, ascending?) per order; the village code breaks ties.
+_VILLAGE_ORDER: dict[VillageOrder, tuple[str, bool]] = {
+    VillageOrder.CODE: ("v.code", True),
+    VillageOrder.NAME: ("v.name", True),
+    VillageOrder.HOUSEHOLDS_DESC: ("COUNT { (:Household)-[:IN]->(v) }", False),
+    VillageOrder.POOR_HOUSEHOLDS_DESC: (_POOR, False),
+    VillageOrder.INCOME_GAIN_DESC: (
+        "coalesce(COLLECT { MATCH (v)<-[:IN]-(:Household)-[e:ENGAGES_IN]->() RETURN sum(e.incomeFen) }[0], 0)",
+        False,
+    ),
+}
+
+_VILLAGE_FILTERS: dict[str, str] = {
+    "township_code": "t.code = $value",
+    "name_contains": "v.name CONTAINS $value",
+    "poor_households_min": _POOR + " >= $value",
+}
+
+_PAGED_VILLAGES = PagedList(
+    match="MATCH (v:Village)-[:IN]->(t:Township)",
+    carry="v, t",
+    key="v.code",
+    projection="v {.code, .name, townshipCode: t.code}",
+    item="village",
+)
+
+
+@dataclass(frozen=True)
+class VillageFilter:
+    township_code: str | None = None
+    name_contains: str | None = None
+    poor_households_min: int | None = None
+    all_of: tuple[VillageFilter, ...] = ()
+    any_of: tuple[VillageFilter, ...] = ()
+    none_of: VillageFilter | None = None
+
+    def where(self) -> tuple[str, dict[str, Any]]:
+        return compile_filter(self, _VILLAGE_FILTERS)
 
 
 @dataclass(frozen=True)
@@ -99,6 +156,32 @@ async def townships_by_code(tx: AsyncManagedTransaction, codes: list[str]) -> di
 async def villages_by_code(tx: AsyncManagedTransaction, codes: list[str]) -> dict[str, VillageRecord]:
     result = await tx.run(VILLAGES_BY_CODE, codes=codes)
     return {r["village"]["code"]: VillageRecord.from_map(r["village"]) async for r in result}
+
+
+async def page_villages(
+    tx: AsyncManagedTransaction, village_filter: VillageFilter, order: VillageOrder, request: PageRequest
+) -> Page[VillageRecord]:
+    """One page of the county's villages (the query takes a scope list, of one here)."""
+    where, params = village_filter.where()
+    sort_value, ascending = _VILLAGE_ORDER[order]
+    query = _PAGED_VILLAGES.page_query(where, sort_value, ascending, request.backward)
+    result = await tx.run(query, scopes=[COUNTY_SCOPE], **params, **request.params)
+    pages = await collect_pages(result, [COUNTY_SCOPE], request, ascending, _village_row)
+    return pages[COUNTY_SCOPE]
+
+
+async def count_villages(tx: AsyncManagedTransaction, village_filter: VillageFilter) -> int:
+    where, params = village_filter.where()
+    record = await (await tx.run(_PAGED_VILLAGES.count_query(where), scopes=[COUNTY_SCOPE], **params)).single(
+        strict=True
+    )
+    total: int = record["total"]
+    return total
+
+
+def _village_row(row: dict[str, Any]) -> tuple[VillageRecord, str]:
+    record = VillageRecord.from_map(row["village"])
+    return record, record.code
 
 
 async def villages_by_township(tx: AsyncManagedTransaction, codes: list[str]) -> dict[str, list[VillageRecord]]:

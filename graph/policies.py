@@ -56,6 +56,12 @@ WITH id, c, p ORDER BY c.date DESC, c.id
 RETURN id, collect(c {.*, policyCode: p.code}) AS claims"""
 
 
+CLAIMS_BY_ID = """
+UNWIND $ids AS id
+MATCH (c:Claim {id: id})-[:UNDER]->(p:Policy)
+RETURN c {.*, policyCode: p.code} AS claim"""
+
+
 @dataclass(frozen=True)
 class PolicyRecord:
     code: str
@@ -152,3 +158,8 @@ async def policy_codes_by_household(tx: AsyncManagedTransaction, ids: list[str])
 async def claims_by_household(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, list[ClaimRecord]]:
     result = await tx.run(CLAIMS_BY_HOUSEHOLD, ids=ids)
     return {r["id"]: [ClaimRecord.from_map(c) for c in r["claims"]] async for r in result}
+
+
+async def claims_by_id(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, ClaimRecord]:
+    result = await tx.run(CLAIMS_BY_ID, ids=ids)
+    return {r["claim"]["id"]: ClaimRecord.from_map(r["claim"]) async for r in result}

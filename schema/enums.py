@@ -69,3 +69,20 @@ class ProjectOrder(Enum):
     CODE = "CODE"
     BUDGET_DESC = "BUDGET_DESC"
     YEAR_DESC = "YEAR_DESC"
+
+
+@strawberry.enum
+class VillageOrder(Enum):
+    CODE = "CODE"
+    NAME = "NAME"
+    HOUSEHOLDS_DESC = "HOUSEHOLDS_DESC"
+    POOR_HOUSEHOLDS_DESC = "POOR_HOUSEHOLDS_DESC"
+    INCOME_GAIN_DESC = "INCOME_GAIN_DESC"
+
+
+@strawberry.enum
+class EnterpriseOrder(Enum):
+    ID = "ID"
+    NAME = "NAME"
+    REACH_DESC = "REACH_DESC"
+    INVESTMENT_DESC = "INVESTMENT_DESC"

@@ -101,8 +101,7 @@ class Income:
 
 
 @strawberry.type
-class Cadre:
-    id: strawberry.ID
+class Cadre(Node):
     name: str
     role: str
     unit: str | None
@@ -315,3 +314,8 @@ def order_spec(order: HouseholdOrder | None) -> HouseholdOrderSpec:
 async def load_household(info: Info, household_id: str) -> Household | None:
     record = await info.context.loaders.households.load(household_id)
     return Household.from_record(record) if record else None
+
+
+async def load_cadre(info: Info, cadre_id: str) -> Cadre | None:
+    record = await info.context.loaders.cadres.load(cadre_id)
+    return Cadre.from_record(record) if record else None

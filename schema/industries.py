@@ -13,11 +13,17 @@ from graph.industries import (
     Driver,
     EnterpriseRecord,
     IndustryRecord,
+    count_enterprises,
+    page_enterprises,
 )
+from graph.industries import EnterpriseFilter as EnterpriseFilterSpec
+from graph.industries import EnterpriseOrder as EnterpriseOrderSpec
 from graph.paging import Page
 from schema.context import Info
-from schema.enums import IndustryTier, LinkMode
+from schema.enums import EnterpriseOrder, IndustryTier, LinkMode
+from schema.filters import check_nesting
 from schema.households import Household
+from schema.node import Node, NodeKind, typed_id
 from schema.pagination import PageArgs, PageInfo, encode_cursor, page_info, page_request
 
 DRIVEN_ORDER = "ID"
@@ -108,7 +114,7 @@ class DrivenHouseholdConnection:
 
 
 @strawberry.type
-class Industry:
+class Industry(Node):
     code: strawberry.ID
     name: str
     tier: IndustryTier
@@ -145,6 +151,7 @@ class Industry:
         if record.scale_amount is not None and record.scale_unit:
             scale = Quantity(amount=record.scale_amount, unit=record.scale_unit)
         return cls(
+            id=typed_id(NodeKind.INDUSTRY, record.code),
             code=strawberry.ID(record.code),
             name=record.name,
             tier=IndustryTier(record.tier),
@@ -155,8 +162,7 @@ class Industry:
 
 
 @strawberry.type
-class Enterprise:
-    id: strawberry.ID
+class Enterprise(Node):
     name: str
     kind: str | None
     investment: Decimal | None
@@ -243,3 +249,62 @@ async def load_enterprise(info: Info, enterprise_id: str) -> Enterprise | None:
 async def load_enterprises(info: Info, ids: list[str]) -> list[Enterprise]:
     records = await info.context.loaders.enterprises.load_many(ids)
     return [Enterprise.from_record(r) for r in records if r is not None]
+
+
+@strawberry.input(description="Conditions that all must hold; AND / OR / NOT combine nested filters.")
+class EnterpriseFilter:
+    industry_code: strawberry.ID | None = None
+    name_contains: str | None = None
+    kind: str | None = None
+    drives_min: int | None = strawberry.field(default=None, description="Drives at least this many households.")
+    and_: list[EnterpriseFilter] | None = strawberry.field(default=None, name="AND")
+    or_: list[EnterpriseFilter] | None = strawberry.field(default=None, name="OR")
+    not_: EnterpriseFilter | None = strawberry.field(default=None, name="NOT")
+
+    def to_spec(self, depth: int = 1) -> EnterpriseFilterSpec:
+        check_nesting(depth)
+        return EnterpriseFilterSpec(
+            industry_code=self.industry_code,
+            name_contains=self.name_contains,
+            kind=self.kind,
+            drives_min=self.drives_min,
+            all_of=tuple(f.to_spec(depth + 1) for f in self.and_ or ()),
+            any_of=tuple(f.to_spec(depth + 1) for f in self.or_ or ()),
+            none_of=self.not_.to_spec(depth + 1) if self.not_ else None,
+        )
+
+
+@strawberry.type
+class EnterpriseEdge:
+    cursor: str
+    node: Enterprise
+
+
+@strawberry.type
+class EnterpriseConnection:
+    edges: list[EnterpriseEdge]
+    page_info: PageInfo
+    enterprise_filter: strawberry.Private[EnterpriseFilterSpec]
+
+    @strawberry.field(description="How many enterprises match, over all pages (computed only when selected).")
+    async def total_count(self, info: Info) -> int:
+        return await info.context.graph.read(count_enterprises, self.enterprise_filter)
+
+    @classmethod
+    async def load(
+        cls, info: Info, enterprise_filter: EnterpriseFilter | None, order: EnterpriseOrder | None, args: PageArgs
+    ) -> EnterpriseConnection:
+        order_spec = EnterpriseOrderSpec(order.value) if order else EnterpriseOrderSpec.ID
+        request = page_request(order_spec.value, args)
+        spec = enterprise_filter.to_spec() if enterprise_filter else EnterpriseFilterSpec()
+        page = await info.context.graph.read(page_enterprises, spec, order_spec, request)
+        return cls(
+            edges=[
+                EnterpriseEdge(
+                    cursor=encode_cursor(order_spec.value, row.sort_key), node=Enterprise.from_record(row.record)
+                )
+                for row in page.rows
+            ],
+            page_info=page_info(order_spec.value, page),
+            enterprise_filter=spec,
+        )

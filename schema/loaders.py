@@ -117,6 +117,8 @@ class Loaders:
     measures: DataLoader[str, list[g_households.MeasureRecord]]
     helpers: DataLoader[str, list[g_households.CadreRecord]]
     incomes: DataLoader[str, list[g_households.IncomeRecord]]
+    cadres: DataLoader[str, g_households.CadreRecord | None]
+    claims_by_id: DataLoader[str, g_policies.ClaimRecord | None]
     household_pages: DataLoader[PageKey, Page[g_households.HouseholdRecord]]
     household_counts: DataLoader[CountKey, int]
     industries: DataLoader[str, g_industries.IndustryRecord | None]
@@ -151,6 +153,8 @@ class Loaders:
             measures=_by_key(graph, g_households.measures_by_household, list),
             helpers=_by_key(graph, g_households.helpers_by_household, list),
             incomes=_by_key(graph, g_households.incomes_by_household, list),
+            cadres=_by_key(graph, g_households.cadres_by_id, _none),
+            claims_by_id=_by_key(graph, g_policies.claims_by_id, _none),
             household_pages=_grouped(graph, _household_pages),
             household_counts=_grouped(graph, _household_counts),
             industries=_by_key(graph, g_industries.industries_by_code, _none),

@@ -7,16 +7,19 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from graph.households import HouseholdScope
-from graph.places import CountyRecord, TownshipRecord, VillageRecord
+from graph.places import CountyRecord, TownshipRecord, VillageRecord, count_villages, page_villages
+from graph.places import VillageFilter as VillageFilterSpec
+from graph.places import VillageOrder as VillageOrderSpec
 from graph.places import list_townships as read_townships
 from graph.projects import ProjectFilter as ProjectFilterSpec
 from graph.projects import ProjectOrder as ProjectOrderSpec
 from graph.projects import ProjectScope
 from graph.qr import QrTargetKind
 from schema.context import Info
-from schema.enums import PlaceKind
+from schema.enums import PlaceKind, VillageOrder
+from schema.filters import check_nesting
 from schema.node import TOWNSHIP_PREFIX, VILLAGE_PREFIX, Node
-from schema.pagination import PageArgs
+from schema.pagination import PageArgs, PageInfo, encode_cursor, page_info, page_request
 
 if TYPE_CHECKING:
     from schema.enums import HouseholdOrder
@@ -165,3 +168,60 @@ async def load_township(info: Info, code: str) -> Township | None:
 async def load_village(info: Info, code: str) -> Village | None:
     record = await info.context.loaders.villages.load(code)
     return Village.from_record(record) if record else None
+
+
+@strawberry.input(description="Conditions that all must hold; AND / OR / NOT combine nested filters.")
+class VillageFilter:
+    township_code: strawberry.ID | None = None
+    name_contains: str | None = None
+    poor_households_min: int | None = strawberry.field(
+        default=None, description="At least this many registered-poor households."
+    )
+    and_: list[VillageFilter] | None = strawberry.field(default=None, name="AND")
+    or_: list[VillageFilter] | None = strawberry.field(default=None, name="OR")
+    not_: VillageFilter | None = strawberry.field(default=None, name="NOT")
+
+    def to_spec(self, depth: int = 1) -> VillageFilterSpec:
+        check_nesting(depth)
+        return VillageFilterSpec(
+            township_code=self.township_code,
+            name_contains=self.name_contains,
+            poor_households_min=self.poor_households_min,
+            all_of=tuple(f.to_spec(depth + 1) for f in self.and_ or ()),
+            any_of=tuple(f.to_spec(depth + 1) for f in self.or_ or ()),
+            none_of=self.not_.to_spec(depth + 1) if self.not_ else None,
+        )
+
+
+@strawberry.type
+class VillageEdge:
+    cursor: str
+    node: Village
+
+
+@strawberry.type
+class VillageConnection:
+    edges: list[VillageEdge]
+    page_info: PageInfo
+    village_filter: strawberry.Private[VillageFilterSpec]
+
+    @strawberry.field(description="How many villages match, over all pages (computed only when selected).")
+    async def total_count(self, info: Info) -> int:
+        return await info.context.graph.read(count_villages, self.village_filter)
+
+    @classmethod
+    async def load(
+        cls, info: Info, village_filter: VillageFilter | None, order: VillageOrder | None, args: PageArgs
+    ) -> VillageConnection:
+        order_spec = VillageOrderSpec(order.value) if order else VillageOrderSpec.CODE
+        request = page_request(order_spec.value, args)
+        spec = village_filter.to_spec() if village_filter else VillageFilterSpec()
+        page = await info.context.graph.read(page_villages, spec, order_spec, request)
+        return cls(
+            edges=[
+                VillageEdge(cursor=encode_cursor(order_spec.value, row.sort_key), node=Village.from_record(row.record))
+                for row in page.rows
+            ],
+            page_info=page_info(order_spec.value, page),
+            village_filter=spec,
+        )

@@ -9,10 +9,11 @@ import strawberry
 
 from graph.policies import ClaimRecord, PolicyRecord
 from schema.context import Info
+from schema.node import Node, NodeKind, typed_id
 
 
 @strawberry.type
-class Policy:
+class Policy(Node):
     code: strawberry.ID
     name: str
     kind: str
@@ -42,6 +43,7 @@ class Policy:
     @classmethod
     def from_record(cls, record: PolicyRecord) -> Policy:
         return cls(
+            id=typed_id(NodeKind.POLICY, record.code),
             code=strawberry.ID(record.code),
             name=record.name,
             kind=record.kind,
@@ -52,8 +54,7 @@ class Policy:
 
 
 @strawberry.type
-class Claim:
-    id: strawberry.ID
+class Claim(Node):
     date: datetime.date
     kind: str
     cost: Decimal
@@ -90,3 +91,8 @@ async def load_policy(info: Info, code: str) -> Policy | None:
 async def load_policies(info: Info, codes: list[str]) -> list[Policy]:
     records = await info.context.loaders.policies.load_many(codes)
     return [Policy.from_record(r) for r in records if r is not None]
+
+
+async def load_claim(info: Info, claim_id: str) -> Claim | None:
+    record = await info.context.loaders.claims_by_id.load(claim_id)
+    return Claim.from_record(record) if record else None

@@ -17,6 +17,7 @@ from schema.enums import ProjectOrder, ProjectPurpose, ProjectStage
 from schema.filters import check_nesting
 from schema.households import HouseholdConnection, HouseholdFilter
 from schema.industries import Industry, load_industry
+from schema.node import Node, NodeKind, typed_id
 from schema.pagination import PageArgs, PageInfo, encode_cursor, page_info, page_request
 from schema.places import Township, Village, load_township, load_village
 
@@ -33,7 +34,7 @@ class FundAllocation:
 
 
 @strawberry.type
-class Project:
+class Project(Node):
     code: strawberry.ID
     name: str
     year: int
@@ -81,6 +82,7 @@ class Project:
     @classmethod
     def from_record(cls, record: ProjectRecord) -> Project:
         return cls(
+            id=typed_id(NodeKind.PROJECT, record.code),
             code=strawberry.ID(record.code),
             name=record.name,
             year=record.year,

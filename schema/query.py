@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import strawberry
 
 from graph.households import HouseholdScope
@@ -10,14 +12,31 @@ from graph.places import get_county
 from graph.policies import list_policies
 from graph.projects import ProjectScope, get_pipeline
 from schema.context import Info
-from schema.enums import HouseholdOrder, ProjectOrder
+from schema.enums import EnterpriseOrder, HouseholdOrder, ProjectOrder, VillageOrder
 from schema.errors import BadUserInput
-from schema.households import Household, HouseholdConnection, HouseholdFilter, load_household, order_spec
-from schema.industries import Coverage, Enterprise, Industry, load_enterprise, load_industry
-from schema.node import HOUSEHOLD_PREFIX, TOWNSHIP_PREFIX, VILLAGE_PREFIX, Node
+from schema.households import Household, HouseholdConnection, HouseholdFilter, load_cadre, load_household, order_spec
+from schema.industries import (
+    Coverage,
+    Enterprise,
+    EnterpriseConnection,
+    EnterpriseFilter,
+    Industry,
+    load_enterprise,
+    load_industry,
+)
+from schema.node import Node, NodeKind, parse_global_id
 from schema.pagination import PageArgs
-from schema.places import County, Township, Village, list_townships, load_township, load_village
-from schema.policies import Policy, load_policy
+from schema.places import (
+    County,
+    Township,
+    Village,
+    VillageConnection,
+    VillageFilter,
+    list_townships,
+    load_township,
+    load_village,
+)
+from schema.policies import Policy, load_claim, load_policy
 from schema.projects import (
     Project,
     ProjectConnection,
@@ -31,19 +50,29 @@ from schema.search import SearchHit, search
 
 COUNTY_SCOPE = "county"
 
+_NODE_LOADERS: dict[NodeKind, Callable[[Info, str], Awaitable[Node | None]]] = {
+    NodeKind.TOWNSHIP: load_township,
+    NodeKind.VILLAGE: load_village,
+    NodeKind.HOUSEHOLD: load_household,
+    NodeKind.ENTERPRISE: load_enterprise,
+    NodeKind.CLAIM: load_claim,
+    NodeKind.CADRE: load_cadre,
+    NodeKind.INDUSTRY: load_industry,
+    NodeKind.PROJECT: load_project,
+    NodeKind.POLICY: load_policy,
+}
+
 
 @strawberry.type
 class Query:
     @strawberry.field(description="Any object by its global id.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
-        prefix, key = id[:1], id[1:]
-        if prefix == TOWNSHIP_PREFIX:
-            return await load_township(info, key)
-        if prefix == VILLAGE_PREFIX:
-            return await load_village(info, key)
-        if prefix == HOUSEHOLD_PREFIX:
-            return await load_household(info, id)
-        return None
+        parsed = parse_global_id(id)
+        if parsed is None:
+            return None
+        kind, key = parsed
+        node: Node | None = await _NODE_LOADERS[kind](info, key)
+        return node
 
     @strawberry.field
     async def county(self, info: Info) -> County:
@@ -63,6 +92,19 @@ class Query:
     @strawberry.field
     async def village(self, info: Info, code: strawberry.ID) -> Village | None:
         return await load_village(info, code)
+
+    @strawberry.field(description="The county's villages, filtered and sorted (by code unless asked).")
+    async def villages(
+        self,
+        info: Info,
+        filter: VillageFilter | None = strawberry.UNSET,
+        order_by: VillageOrder | None = strawberry.UNSET,
+        first: int | None = 20,
+        after: str | None = strawberry.UNSET,
+        last: int | None = strawberry.UNSET,
+        before: str | None = strawberry.UNSET,
+    ) -> VillageConnection:
+        return await VillageConnection.load(info, filter, order_by, PageArgs(first, after, last, before))
 
     @strawberry.field
     async def household(self, info: Info, id: strawberry.ID) -> Household | None:
@@ -95,6 +137,19 @@ class Query:
     @strawberry.field
     async def enterprises(self, info: Info) -> list[Enterprise]:
         return [Enterprise.from_record(r) for r in await info.context.graph.read(list_enterprises)]
+
+    @strawberry.field(description="Enterprises as a connection, filtered and sorted (e.g. by reach).")
+    async def enterprises_connection(
+        self,
+        info: Info,
+        filter: EnterpriseFilter | None = strawberry.UNSET,
+        order_by: EnterpriseOrder | None = strawberry.UNSET,
+        first: int | None = 20,
+        after: str | None = strawberry.UNSET,
+        last: int | None = strawberry.UNSET,
+        before: str | None = strawberry.UNSET,
+    ) -> EnterpriseConnection:
+        return await EnterpriseConnection.load(info, filter, order_by, PageArgs(first, after, last, before))
 
     @strawberry.field
     async def enterprise(self, info: Info, id: strawberry.ID) -> Enterprise | None:
