@@ -106,7 +106,7 @@ class EnforceLimits(SchemaExtension):
             options = cast("dict[str, Any]", context.parse_options)
             options["max_lexical_tokens"] = self.limits.max_tokens
             options["max_comments"] = self.limits.max_tokens
-        context.validation_rules = (*context.validation_rules, *_rules(self.limits))
+        context.validation_rules = (*context.validation_rules, *validation_rules(self.limits))
         yield
 
     def on_validate(self) -> Iterator[None]:
@@ -242,7 +242,8 @@ class _Cost:
         ]
         sizes = [size for size in sizes if size is not None and size is not Undefined]
         if not sizes:
-            sizes = [argument.default_value for _, argument in arguments if argument.default_value is not None]
+            sizes = [argument.default_value for _, argument in arguments]
+            sizes = [size for size in sizes if size is not None and size is not Undefined]
         ints = [size for size in sizes if isinstance(size, int) and not isinstance(size, bool)]
         if not ints or len(ints) < len(sizes):
             return MAX_PAGE
@@ -257,7 +258,7 @@ class _Cost:
 
 
 @functools.cache
-def _rules(limits: QueryLimits) -> tuple[type[ValidationRule], ...]:
+def validation_rules(limits: QueryLimits) -> tuple[type[ValidationRule], ...]:
     """The validation rules of a set of limits: the same classes every request, so ValidationCache hits."""
     rules: list[type[ValidationRule]] = []
     if limits.max_depth is not None:
