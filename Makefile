@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 AUDIT := tests/http_audit
 AUDIT_DEPS := $(AUDIT)/node_modules/.package-lock.json
 
-.PHONY: setup run test lint bench schema neo4j clean
+.PHONY: setup run test lint bench soak schema neo4j clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ $(AUDIT_DEPS): $(AUDIT)/package.json $(AUDIT)/package-lock.json
 
 bench: setup
 	$(BIN)/python bench/run.py
+
+# The property-based test with many more generated queries than the test command runs.
+soak: setup
+	env -u NEO4J_URI PROPERTY_EXAMPLES=$${PROPERTY_EXAMPLES:-3000} $(BIN)/pytest tests/api/test_property.py
 
 schema: $(STAMP)
 	$(BIN)/yimaqing schema --output schema/schema.graphql
