@@ -18,14 +18,14 @@ from graph.paging import Page, PagedList, PageRequest, collect_pages
 HOUSEHOLD_MAP = """h {
   .id, .headName, .registeredPoor, .status, .attribute, .developmentPlan, .identifiedYear, .exitYear,
   .plannedExitYear, .primaryCause, .otherCauses, .housingGrade, .relocated, .waterSource,
-  villageCode: v.code, townshipCode: t.code,
+  villageCode: v.code,
   size: COUNT { (:Person)-[:MEMBER_OF]->(h) }
 }"""
 
 HOUSEHOLDS_BY_ID = (
     """
 UNWIND $ids AS id
-MATCH (h:Household {id: id})-[:IN]->(v:Village)-[:IN]->(t:Township)
+MATCH (h:Household {id: id})-[:IN]->(v:Village)
 RETURN """
     + HOUSEHOLD_MAP
     + " AS household"
@@ -81,12 +81,10 @@ class HouseholdScope(Enum):
 
 
 _SCOPE_MATCH: dict[HouseholdScope, str] = {
-    HouseholdScope.COUNTY: "MATCH (h:Household)-[:IN]->(v:Village)-[:IN]->(t:Township)",
-    HouseholdScope.VILLAGE: "MATCH (h:Household)-[:IN]->(v:Village {code: scope})-[:IN]->(t:Township)",
-    HouseholdScope.TOWNSHIP: "MATCH (h:Household)-[:IN]->(v:Village)-[:IN]->(t:Township {code: scope})",
-    HouseholdScope.PROJECT: (
-        "MATCH (:Project {code: scope})-[:BENEFITS]->(h:Household)-[:IN]->(v:Village)-[:IN]->(t:Township)"
-    ),
+    HouseholdScope.COUNTY: "MATCH (h:Household)-[:IN]->(v:Village)",
+    HouseholdScope.VILLAGE: "MATCH (h:Household)-[:IN]->(v:Village {code: scope})",
+    HouseholdScope.TOWNSHIP: "MATCH (h:Household)-[:IN]->(v:Village)-[:IN]->(:Township {code: scope})",
+    HouseholdScope.PROJECT: "MATCH (:Project {code: scope})-[:BENEFITS]->(h:Household)-[:IN]->(v:Village)",
 }
 
 # The per-capita net income of the latest year with data (-1 fen when none, so it sorts first).
@@ -145,7 +143,7 @@ _FILTER_FRAGMENTS: dict[str, str] = {
     "registered_poor": "h.registeredPoor = $value",
     "status": "h.status = $value",
     "status_in": "h.status IN $value",
-    "township_code": "t.code = $value",
+    "township_code": "EXISTS { (v)-[:IN]->(:Township {code: $value}) }",
     "village_code": "v.code = $value",
     "industry_code": (
         "(EXISTS { (h)-[:ENGAGES_IN]->(:Industry {code: $value}) }"
@@ -169,7 +167,6 @@ class HouseholdRecord:
     id: str
     head_name: str
     village_code: str
-    township_code: str
     size: int
     registered_poor: bool
     status: str
@@ -190,7 +187,6 @@ class HouseholdRecord:
             id=m["id"],
             head_name=m["headName"],
             village_code=m["villageCode"],
-            township_code=m["townshipCode"],
             size=m["size"],
             registered_poor=bool(m["registeredPoor"]),
             status=m["status"],
@@ -325,7 +321,7 @@ async def helpers_by_household(tx: AsyncManagedTransaction, ids: list[str]) -> d
 
 
 def _paged(scope: HouseholdScope) -> PagedList:
-    return PagedList(match=_SCOPE_MATCH[scope], carry="h, v, t", key="h.id", projection=HOUSEHOLD_MAP, item="household")
+    return PagedList(match=_SCOPE_MATCH[scope], carry="h, v", key="h.id", projection=HOUSEHOLD_MAP, item="household")
 
 
 async def page_households(

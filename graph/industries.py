@@ -134,7 +134,7 @@ CALL (key) {{
   WITH key, h, gain, h.id AS sortValue, h.id AS keyId
   WHERE {_KEYSET}
   WITH key, h, gain, sortValue ORDER BY h.id {direction} LIMIT $limit
-  MATCH (h)-[:IN]->(v:Village)-[:IN]->(t:Township)
+  MATCH (h)-[:IN]->(v:Village)
   CALL (h, key) {{
     OPTIONAL MATCH (h)<-[d:DRIVES]-(en:Enterprise)-[:IN_INDUSTRY]->(:Industry {{code: key}})
     RETURN en.id AS enterpriseId, d.mode AS mode ORDER BY d.incomeGainFen DESC, en.id LIMIT 1
@@ -154,7 +154,7 @@ CALL (key) {{
   WITH en, d, h, h.id AS sortValue, h.id AS keyId
   WHERE {_KEYSET}
   WITH en, d, h, sortValue ORDER BY h.id {direction} LIMIT $limit
-  MATCH (h)-[:IN]->(v:Village)-[:IN]->(t:Township)
+  MATCH (h)-[:IN]->(v:Village)
   RETURN {{household: {HOUSEHOLD_MAP}, enterpriseId: en.id, mode: d.mode, gainFen: d.incomeGainFen,
            sortValue: sortValue}} AS row
 }}

@@ -18,7 +18,7 @@ from graph.households import (
 )
 from graph.households import HouseholdFilter as HouseholdFilterSpec
 from graph.households import HouseholdOrder as HouseholdOrderSpec
-from graph.paging import Page
+from graph.paging import PageRequest
 from graph.qr import QrTargetKind
 from schema.context import Info
 from schema.enums import HouseholdOrder, HouseholdStatus
@@ -265,31 +265,32 @@ class HouseholdEdge:
     node: Household
 
 
+PageKey = tuple[HouseholdScope, str, HouseholdFilterSpec, HouseholdOrderSpec, PageRequest]
+
+
 @strawberry.type
 class HouseholdConnection:
-    edges: list[HouseholdEdge]
-    page_info: PageInfo
-    count_key: strawberry.Private[tuple[HouseholdScope, str, HouseholdFilterSpec]]
+    """The page is read only when `edges` or `pageInfo` is selected, the count only for `totalCount`."""
+
+    page_key: strawberry.Private[PageKey]
+
+    @strawberry.field
+    async def edges(self, info: Info) -> list[HouseholdEdge]:
+        page = await info.context.loaders.household_pages.load(self.page_key)
+        order = self.page_key[3].value
+        return [
+            HouseholdEdge(cursor=encode_cursor(order, row.sort_key), node=Household.from_record(row.record))
+            for row in page.rows
+        ]
+
+    @strawberry.field
+    async def page_info(self, info: Info) -> PageInfo:
+        return page_info(self.page_key[3].value, await info.context.loaders.household_pages.load(self.page_key))
 
     @strawberry.field(description="How many households match, over all pages (computed only when selected).")
     async def total_count(self, info: Info) -> int:
-        return await info.context.loaders.household_counts.load(self.count_key)
-
-    @classmethod
-    def from_page(
-        cls,
-        order: HouseholdOrderSpec,
-        page: Page[HouseholdRecord],
-        count_key: tuple[HouseholdScope, str, HouseholdFilterSpec],
-    ) -> HouseholdConnection:
-        return cls(
-            edges=[
-                HouseholdEdge(cursor=encode_cursor(order.value, row.sort_key), node=Household.from_record(row.record))
-                for row in page.rows
-            ],
-            page_info=page_info(order.value, page),
-            count_key=count_key,
-        )
+        scope, scope_key, spec = self.page_key[:3]
+        return await info.context.loaders.household_counts.load((scope, scope_key, spec))
 
     @classmethod
     async def load(
@@ -303,8 +304,7 @@ class HouseholdConnection:
     ) -> HouseholdConnection:
         request = page_request(order.value, args)
         spec = household_filter.to_spec() if household_filter else HouseholdFilterSpec()
-        page = await info.context.loaders.household_pages.load((scope, scope_key, spec, order, request))
-        return cls.from_page(order, page, (scope, scope_key, spec))
+        return cls(page_key=(scope, scope_key, spec, order, request))
 
 
 def order_spec(order: HouseholdOrder | None) -> HouseholdOrderSpec:

@@ -9,7 +9,6 @@ import strawberry
 from graph.industries import (
     CoverageRecord,
     DriveLinkRecord,
-    DrivenHouseholdRecord,
     Driver,
     EnterpriseRecord,
     IndustryRecord,
@@ -18,7 +17,7 @@ from graph.industries import (
 )
 from graph.industries import EnterpriseFilter as EnterpriseFilterSpec
 from graph.industries import EnterpriseOrder as EnterpriseOrderSpec
-from graph.paging import Page
+from graph.paging import PageRequest
 from schema.context import Info
 from schema.enums import EnterpriseOrder, IndustryTier, LinkMode
 from schema.filters import check_nesting
@@ -77,40 +76,38 @@ class DrivenHouseholdEdge:
 
 @strawberry.type
 class DrivenHouseholdConnection:
-    edges: list[DrivenHouseholdEdge]
-    page_info: PageInfo
-    count_key: strawberry.Private[tuple[Driver, str, bool]]
+    """The page is read only when `edges` or `pageInfo` is selected, the count only for `totalCount`."""
+
+    page_key: strawberry.Private[tuple[Driver, str, bool, PageRequest]]
+
+    @strawberry.field
+    async def edges(self, info: Info) -> list[DrivenHouseholdEdge]:
+        page = await info.context.loaders.driven_pages.load(self.page_key)
+        return [
+            DrivenHouseholdEdge(
+                cursor=encode_cursor(DRIVEN_ORDER, row.sort_key),
+                node=Household.from_record(row.record.household),
+                enterprise_id=row.record.enterprise_id,
+                mode=LinkMode(row.record.mode) if row.record.mode else None,
+                income_gain=row.record.income_gain,
+            )
+            for row in page.rows
+        ]
+
+    @strawberry.field
+    async def page_info(self, info: Info) -> PageInfo:
+        return page_info(DRIVEN_ORDER, await info.context.loaders.driven_pages.load(self.page_key))
 
     @strawberry.field
     async def total_count(self, info: Info) -> int:
-        return await info.context.loaders.driven_counts.load(self.count_key)
+        driver, key, poor_only = self.page_key[:3]
+        return await info.context.loaders.driven_counts.load((driver, key, poor_only))
 
     @classmethod
     async def load(
         cls, info: Info, driver: Driver, key: str, poor_only: bool, args: PageArgs
     ) -> DrivenHouseholdConnection:
-        request = page_request(DRIVEN_ORDER, args)
-        page = await info.context.loaders.driven_pages.load((driver, key, poor_only, request))
-        return cls.from_page(page, (driver, key, poor_only))
-
-    @classmethod
-    def from_page(
-        cls, page: Page[DrivenHouseholdRecord], count_key: tuple[Driver, str, bool]
-    ) -> DrivenHouseholdConnection:
-        return cls(
-            edges=[
-                DrivenHouseholdEdge(
-                    cursor=encode_cursor(DRIVEN_ORDER, row.sort_key),
-                    node=Household.from_record(row.record.household),
-                    enterprise_id=row.record.enterprise_id,
-                    mode=LinkMode(row.record.mode) if row.record.mode else None,
-                    income_gain=row.record.income_gain,
-                )
-                for row in page.rows
-            ],
-            page_info=page_info(DRIVEN_ORDER, page),
-            count_key=count_key,
-        )
+        return cls(page_key=(driver, key, poor_only, page_request(DRIVEN_ORDER, args)))
 
 
 @strawberry.type

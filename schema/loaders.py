@@ -3,6 +3,7 @@ however many objects it returns. Each load function runs one graph function and 
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
@@ -51,11 +52,12 @@ def _grouped(
         groups: dict[tuple[Any, ...], list[str]] = defaultdict(list)
         for key in keys:
             groups[(key[0], *key[2:])].append(key[1])
+        # Groups are independent queries: run them side by side.
+        found = await asyncio.gather(*(graph.read(run, group, scope_keys) for group, scope_keys in groups.items()))
         answers: dict[tuple[Any, ...], Any] = {}
-        for group, scope_keys in groups.items():
-            found = await graph.read(run, group, scope_keys)
+        for (group, scope_keys), by_scope in zip(groups.items(), found, strict=True):
             for scope_key in scope_keys:
-                answers[(group[0], scope_key, *group[1:])] = found[scope_key]
+                answers[(group[0], scope_key, *group[1:])] = by_scope[scope_key]
         return [answers[key] for key in keys]
 
     return DataLoader(load_fn=load)

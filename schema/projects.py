@@ -8,7 +8,7 @@ import strawberry
 
 from graph.households import HouseholdOrder as HouseholdOrderSpec
 from graph.households import HouseholdScope
-from graph.paging import Page
+from graph.paging import PageRequest
 from graph.projects import FundAllocationRecord, PipelineRecord, ProjectRecord, ProjectScope
 from graph.projects import ProjectFilter as ProjectFilterSpec
 from graph.projects import ProjectOrder as ProjectOrderSpec
@@ -147,15 +147,32 @@ class ProjectEdge:
     node: Project
 
 
+ProjectPageKey = tuple[ProjectScope, str, ProjectFilterSpec, ProjectOrderSpec, PageRequest]
+
+
 @strawberry.type
 class ProjectConnection:
-    edges: list[ProjectEdge]
-    page_info: PageInfo
-    count_key: strawberry.Private[tuple[ProjectScope, str, ProjectFilterSpec]]
+    """The page is read only when `edges` or `pageInfo` is selected, the count only for `totalCount`."""
+
+    page_key: strawberry.Private[ProjectPageKey]
+
+    @strawberry.field
+    async def edges(self, info: Info) -> list[ProjectEdge]:
+        page = await info.context.loaders.project_pages.load(self.page_key)
+        order = self.page_key[3].value
+        return [
+            ProjectEdge(cursor=encode_cursor(order, row.sort_key), node=Project.from_record(row.record))
+            for row in page.rows
+        ]
+
+    @strawberry.field
+    async def page_info(self, info: Info) -> PageInfo:
+        return page_info(self.page_key[3].value, await info.context.loaders.project_pages.load(self.page_key))
 
     @strawberry.field
     async def total_count(self, info: Info) -> int:
-        return await info.context.loaders.project_counts.load(self.count_key)
+        scope, scope_key, spec = self.page_key[:3]
+        return await info.context.loaders.project_counts.load((scope, scope_key, spec))
 
     @classmethod
     async def load(
@@ -168,24 +185,7 @@ class ProjectConnection:
         args: PageArgs,
     ) -> ProjectConnection:
         request = page_request(order.value, args)
-        page = await info.context.loaders.project_pages.load((scope, scope_key, spec, order, request))
-        return cls.from_page(order, page, (scope, scope_key, spec))
-
-    @classmethod
-    def from_page(
-        cls,
-        order: ProjectOrderSpec,
-        page: Page[ProjectRecord],
-        count_key: tuple[ProjectScope, str, ProjectFilterSpec],
-    ) -> ProjectConnection:
-        return cls(
-            edges=[
-                ProjectEdge(cursor=encode_cursor(order.value, row.sort_key), node=Project.from_record(row.record))
-                for row in page.rows
-            ],
-            page_info=page_info(order.value, page),
-            count_key=count_key,
-        )
+        return cls(page_key=(scope, scope_key, spec, order, request))
 
 
 @strawberry.type
