@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
 from graph.money import CENT, from_fen
+from graph.paging import Page, PagedList, PageRequest, collect_pages
 
 POLICY_MAP = "p {.code, .name, .kind, .rateCap, .minSumInsuredFen, .description}"
 
@@ -60,6 +62,24 @@ CLAIMS_BY_ID = """
 UNWIND $ids AS id
 MATCH (c:Claim {id: id})-[:UNDER]->(p:Policy)
 RETURN c {.*, policyCode: p.code} AS claim"""
+
+
+class ClaimScope(Enum):
+    """Whose claims a page lists: a household's, or a policy's (a bundle's include its insurance types')."""
+
+    HOUSEHOLD = "HOUSEHOLD"
+    POLICY = "POLICY"
+
+
+_PAGED_CLAIMS: dict[ClaimScope, PagedList] = {
+    scope: PagedList(match=match, carry="c, p", key="c.id", projection="c {.*, policyCode: p.code}", item="claim")
+    for scope, match in (
+        (ClaimScope.HOUSEHOLD, "MATCH (:Household {id: scope})<-[:FOR]-(c:Claim)-[:UNDER]->(p:Policy)"),
+        (ClaimScope.POLICY, "MATCH (:Policy {code: scope})-[:BUNDLES*0..1]->(p:Policy)<-[:UNDER]-(c:Claim)"),
+    )
+}
+# Newest first; the date as text keeps the cursor plain JSON.
+_CLAIM_SORT = "toString(c.date)"
 
 
 @dataclass(frozen=True)
@@ -163,3 +183,21 @@ async def claims_by_household(tx: AsyncManagedTransaction, ids: list[str]) -> di
 async def claims_by_id(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, ClaimRecord]:
     result = await tx.run(CLAIMS_BY_ID, ids=ids)
     return {r["claim"]["id"]: ClaimRecord.from_map(r["claim"]) async for r in result}
+
+
+async def page_claims(
+    tx: AsyncManagedTransaction, scope: ClaimScope, scope_keys: list[str], request: PageRequest
+) -> dict[str, Page[ClaimRecord]]:
+    query = _PAGED_CLAIMS[scope].page_query("true", _CLAIM_SORT, ascending=False, backward=request.backward)
+    result = await tx.run(query, scopes=scope_keys, **request.params)
+    return await collect_pages(result, scope_keys, request, False, _claim_row)
+
+
+async def count_claims(tx: AsyncManagedTransaction, scope: ClaimScope, scope_keys: list[str]) -> dict[str, int]:
+    result = await tx.run(_PAGED_CLAIMS[scope].count_query("true"), scopes=scope_keys)
+    return {r["scope"]: r["total"] async for r in result}
+
+
+def _claim_row(row: dict[str, Any]) -> tuple[ClaimRecord, str]:
+    record = ClaimRecord.from_map(row["claim"])
+    return record, record.id

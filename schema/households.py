@@ -19,6 +19,7 @@ from graph.households import (
 from graph.households import HouseholdFilter as HouseholdFilterSpec
 from graph.households import HouseholdOrder as HouseholdOrderSpec
 from graph.paging import PageRequest
+from graph.policies import ClaimScope
 from graph.qr import QrTargetKind
 from schema.context import Info
 from schema.enums import HouseholdOrder, HouseholdStatus
@@ -29,7 +30,7 @@ from schema.pagination import PageArgs, PageInfo, encode_cursor, page_info, page
 if TYPE_CHECKING:
     from schema.industries import DriveLink, Industry
     from schema.places import Village
-    from schema.policies import Claim, Policy
+    from schema.policies import Claim, ClaimConnection, Policy
     from schema.qr import QrCode
 
 
@@ -164,6 +165,19 @@ class Household(Node):
         from schema.policies import Claim
 
         return [Claim.from_record(r) for r in await info.context.loaders.claims.load(self.id)]
+
+    @strawberry.field(description="Its claims as a connection, newest first.")
+    async def claims_connection(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = strawberry.UNSET,
+        last: int | None = strawberry.UNSET,
+        before: str | None = strawberry.UNSET,
+    ) -> Annotated[ClaimConnection, strawberry.lazy("schema.policies")]:
+        from schema.policies import ClaimConnection
+
+        return ClaimConnection.create(ClaimScope.HOUSEHOLD, self.id, PageArgs(first, after, last, before))
 
     @strawberry.field(description="Assistance measures the household received (帮扶措施), newest first.")
     async def measures(self, info: Info) -> list[Measure]:

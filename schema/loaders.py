@@ -93,6 +93,16 @@ async def _driven_counts(tx: AsyncManagedTransaction, group: Any, keys: list[str
     return await g_industries.count_driven_households(tx, driver, keys, poor_only)
 
 
+async def _claim_pages(tx: AsyncManagedTransaction, group: Any, keys: list[str]) -> dict[str, Page[Any]]:
+    scope, request = group
+    return await g_policies.page_claims(tx, scope, keys, request)
+
+
+async def _claim_counts(tx: AsyncManagedTransaction, group: Any, keys: list[str]) -> dict[str, int]:
+    (scope,) = group
+    return await g_policies.count_claims(tx, scope, keys)
+
+
 async def _industry_coverage(tx: AsyncManagedTransaction, codes: list[str]) -> dict[str, Any]:
     found = await g_industries.coverage_of_industry_sets(tx, [[code] for code in codes])
     return dict(zip(codes, found, strict=True))
@@ -142,6 +152,8 @@ class Loaders:
     policy_years: DataLoader[tuple[str, int], g_policies.PolicyYearRecord | None]
     policy_codes_by_household: DataLoader[str, list[str]]
     claims: DataLoader[str, list[g_policies.ClaimRecord]]
+    claim_pages: DataLoader[tuple[g_policies.ClaimScope, str, PageRequest], Page[g_policies.ClaimRecord]]
+    claim_counts: DataLoader[tuple[g_policies.ClaimScope, str], int]
     qr_tokens: dict[g_qr.QrTargetKind, DataLoader[str, str | None]]
 
     @classmethod
@@ -178,5 +190,7 @@ class Loaders:
             policy_years=_by_key(graph, _policy_years, _none),
             policy_codes_by_household=_by_key(graph, g_policies.policy_codes_by_household, list),
             claims=_by_key(graph, g_policies.claims_by_household, list),
+            claim_pages=_grouped(graph, _claim_pages),
+            claim_counts=_grouped(graph, _claim_counts),
             qr_tokens={kind: _by_key(graph, _tokens(kind), _none) for kind in g_qr.QrTargetKind},
         )

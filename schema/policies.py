@@ -7,9 +7,13 @@ from decimal import Decimal
 
 import strawberry
 
-from graph.policies import ClaimRecord, PolicyRecord
+from graph.paging import PageRequest
+from graph.policies import ClaimRecord, ClaimScope, PolicyRecord
 from schema.context import Info
 from schema.node import Node, NodeKind, typed_id
+from schema.pagination import PageArgs, PageInfo, encode_cursor, page_info, page_request
+
+CLAIM_ORDER = "DATE_DESC"
 
 
 @strawberry.type
@@ -24,6 +28,19 @@ class Policy(Node):
     @strawberry.field(description="For a bundle such as 一保通: the insurance types it covers.")
     async def covers(self, info: Info) -> list[Policy]:
         return await load_policies(info, await info.context.loaders.covered_codes.load(self.code))
+
+    @strawberry.field(
+        description="Claims paid under this policy (a bundle's include its insurance types'), newest first."
+    )
+    async def claims(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = strawberry.UNSET,
+        last: int | None = strawberry.UNSET,
+        before: str | None = strawberry.UNSET,
+    ) -> ClaimConnection:
+        return ClaimConnection.create(ClaimScope.POLICY, self.code, PageArgs(first, after, last, before))
 
     @strawberry.field(description="The bundle this insurance type belongs to, if any.")
     async def bundle(self, info: Info) -> Policy | None:
@@ -96,3 +113,36 @@ async def load_policies(info: Info, codes: list[str]) -> list[Policy]:
 async def load_claim(info: Info, claim_id: str) -> Claim | None:
     record = await info.context.loaders.claims_by_id.load(claim_id)
     return Claim.from_record(record) if record else None
+
+
+@strawberry.type
+class ClaimEdge:
+    cursor: str
+    node: Claim
+
+
+@strawberry.type
+class ClaimConnection:
+    """The page is read only when `edges` or `pageInfo` is selected, the count only for `totalCount`."""
+
+    page_key: strawberry.Private[tuple[ClaimScope, str, PageRequest]]
+
+    @strawberry.field
+    async def edges(self, info: Info) -> list[ClaimEdge]:
+        page = await info.context.loaders.claim_pages.load(self.page_key)
+        return [
+            ClaimEdge(cursor=encode_cursor(CLAIM_ORDER, row.sort_key), node=Claim.from_record(row.record))
+            for row in page.rows
+        ]
+
+    @strawberry.field
+    async def page_info(self, info: Info) -> PageInfo:
+        return page_info(CLAIM_ORDER, await info.context.loaders.claim_pages.load(self.page_key))
+
+    @strawberry.field
+    async def total_count(self, info: Info) -> int:
+        return await info.context.loaders.claim_counts.load(self.page_key[:2])
+
+    @classmethod
+    def create(cls, scope: ClaimScope, key: str, args: PageArgs) -> ClaimConnection:
+        return cls(page_key=(scope, key, page_request(CLAIM_ORDER, args)))

@@ -82,3 +82,27 @@ async def test_enterprises_sorted_by_reach(gql: GraphQLPost) -> None:
         )
     )
     assert fungi["enterprisesConnection"]["totalCount"] == len(fungi["industry"]["enterprises"])
+
+
+async def test_claims_connections_agree_with_the_plain_lists(gql: GraphQLPost) -> None:
+    households = data_of(
+        await gql(
+            "{ households(first: 20, filter: {hasClaims: true}) { edges { node { claims { id date } claimsConnection(first: 100) { totalCount edges { node { id } } } } } } }"
+        )
+    )["households"]["edges"]
+    for edge in households:
+        node = edge["node"]
+        assert [c["id"] for c in node["claims"]] == [e["node"]["id"] for e in node["claimsConnection"]["edges"]]
+        assert node["claimsConnection"]["totalCount"] == len(node["claims"])
+    ybt = 'query($after: String) { policy(code: "YBT") { claims(first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { date policy { bundle { code } } } } } } }'
+    dates: list[str] = []
+    after = None
+    while True:
+        connection = data_of(await gql(ybt, {"after": after}))["policy"]["claims"]
+        dates += [e["node"]["date"] for e in connection["edges"]]
+        assert {e["node"]["policy"]["bundle"]["code"] for e in connection["edges"]} <= {"YBT"}
+        if not connection["pageInfo"]["hasNextPage"]:
+            break
+        after = connection["pageInfo"]["endCursor"]
+    assert len(dates) == connection["totalCount"] > 100
+    assert dates == sorted(dates, reverse=True)
