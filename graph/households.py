@@ -357,3 +357,31 @@ async def count_households(
 async def cadres_by_id(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, CadreRecord]:
     result = await tx.run(CADRES_BY_ID, ids=ids)
     return {r["cadre"]["id"]: CadreRecord.from_map(r["cadre"]) async for r in result}
+
+
+# A household's measures, newest first; the id breaks ties within a year.
+_PAGED_MEASURES = PagedList(
+    match="MATCH (:Household {id: scope})-[:RECEIVED]->(m:Measure)",
+    carry="m",
+    key="m.id",
+    projection="m {.*}",
+    item="measure",
+)
+
+
+async def page_measures(
+    tx: AsyncManagedTransaction, household_ids: list[str], request: PageRequest
+) -> dict[str, Page[MeasureRecord]]:
+    query = _PAGED_MEASURES.page_query("true", "m.year", ascending=False, backward=request.backward)
+    result = await tx.run(query, scopes=household_ids, **request.params)
+    return await collect_pages(result, household_ids, request, False, _measure_row)
+
+
+async def count_measures(tx: AsyncManagedTransaction, household_ids: list[str]) -> dict[str, int]:
+    result = await tx.run(_PAGED_MEASURES.count_query("true"), scopes=household_ids)
+    return {r["scope"]: r["total"] async for r in result}
+
+
+def _measure_row(row: dict[str, Any]) -> tuple[MeasureRecord, str]:
+    record = MeasureRecord.from_map(row["measure"])
+    return record, record.id

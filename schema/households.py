@@ -78,6 +78,38 @@ class Measure:
         )
 
 
+MEASURE_ORDER = "YEAR_DESC"
+
+
+@strawberry.type
+class MeasureEdge:
+    cursor: str
+    node: Measure
+
+
+@strawberry.type
+class MeasureConnection:
+    """The page is read only when `edges` or `pageInfo` is selected, the count only for `totalCount`."""
+
+    page_key: strawberry.Private[tuple[str, str, PageRequest]]
+
+    @strawberry.field
+    async def edges(self, info: Info) -> list[MeasureEdge]:
+        page = await info.context.loaders.measure_pages.load(self.page_key)
+        return [
+            MeasureEdge(cursor=encode_cursor(MEASURE_ORDER, row.sort_key), node=Measure.from_record(row.record))
+            for row in page.rows
+        ]
+
+    @strawberry.field
+    async def page_info(self, info: Info) -> PageInfo:
+        return page_info(MEASURE_ORDER, await info.context.loaders.measure_pages.load(self.page_key))
+
+    @strawberry.field
+    async def total_count(self, info: Info) -> int:
+        return await info.context.loaders.measure_counts.load(self.page_key[1])
+
+
 @strawberry.type(description="A household's net income of one year (yuan), by component.")
 class Income:
     year: int
@@ -182,6 +214,18 @@ class Household(Node):
     @strawberry.field(description="Assistance measures the household received (帮扶措施), newest first.")
     async def measures(self, info: Info) -> list[Measure]:
         return [Measure.from_record(r) for r in await info.context.loaders.measures.load(self.id)]
+
+    @strawberry.field(description="Its measures as a connection, newest first.")
+    async def measures_connection(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = strawberry.UNSET,
+        last: int | None = strawberry.UNSET,
+        before: str | None = strawberry.UNSET,
+    ) -> MeasureConnection:
+        request = page_request(MEASURE_ORDER, PageArgs(first, after, last, before))
+        return MeasureConnection(page_key=("household", self.id, request))
 
     @strawberry.field(description="Net income by year, newest first.")
     async def incomes(self, info: Info) -> list[Income]:

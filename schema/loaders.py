@@ -39,6 +39,10 @@ def _none() -> None:
     return None
 
 
+def _zero() -> int:
+    return 0
+
+
 # Pages and counts are batched per group of keys that share everything but the scope key:
 # (scope kind, scope key, filter, order, page request) → one query per (scope kind, filter, order, page).
 PageKey = tuple[Any, str, Any, Any, PageRequest]
@@ -103,6 +107,11 @@ async def _claim_counts(tx: AsyncManagedTransaction, group: Any, keys: list[str]
     return await g_policies.count_claims(tx, scope, keys)
 
 
+async def _measure_pages(tx: AsyncManagedTransaction, group: Any, keys: list[str]) -> dict[str, Page[Any]]:
+    _, request = group
+    return await g_households.page_measures(tx, keys, request)
+
+
 async def _industry_coverage(tx: AsyncManagedTransaction, codes: list[str]) -> dict[str, Any]:
     found = await g_industries.coverage_of_industry_sets(tx, [[code] for code in codes])
     return dict(zip(codes, found, strict=True))
@@ -129,6 +138,8 @@ class Loaders:
     measures: DataLoader[str, list[g_households.MeasureRecord]]
     helpers: DataLoader[str, list[g_households.CadreRecord]]
     incomes: DataLoader[str, list[g_households.IncomeRecord]]
+    measure_pages: DataLoader[tuple[str, str, PageRequest], Page[g_households.MeasureRecord]]
+    measure_counts: DataLoader[str, int]
     cadres: DataLoader[str, g_households.CadreRecord | None]
     claims_by_id: DataLoader[str, g_policies.ClaimRecord | None]
     household_pages: DataLoader[PageKey, Page[g_households.HouseholdRecord]]
@@ -167,6 +178,8 @@ class Loaders:
             measures=_by_key(graph, g_households.measures_by_household, list),
             helpers=_by_key(graph, g_households.helpers_by_household, list),
             incomes=_by_key(graph, g_households.incomes_by_household, list),
+            measure_pages=_grouped(graph, _measure_pages),
+            measure_counts=_by_key(graph, g_households.count_measures, _zero),
             cadres=_by_key(graph, g_households.cadres_by_id, _none),
             claims_by_id=_by_key(graph, g_policies.claims_by_id, _none),
             household_pages=_grouped(graph, _household_pages),

@@ -106,3 +106,18 @@ async def test_claims_connections_agree_with_the_plain_lists(gql: GraphQLPost) -
         after = connection["pageInfo"]["endCursor"]
     assert len(dates) == connection["totalCount"] > 100
     assert dates == sorted(dates, reverse=True)
+
+
+async def test_measures_connection_agrees_with_the_plain_list(gql: GraphQLPost) -> None:
+    households = data_of(
+        await gql(
+            "{ households(first: 30, filter: {registeredPoor: true}) { edges { node { measures { year kind } measuresConnection(last: 2) { totalCount pageInfo { hasPreviousPage } edges { node { year kind } } } } } } }"
+        )
+    )["households"]["edges"]
+    for edge in households:
+        node = edge["node"]
+        connection = node["measuresConnection"]
+        assert connection["totalCount"] == len(node["measures"])
+        # The oldest two, still newest first (ties within a year may order differently from the list).
+        assert [e["node"]["year"] for e in connection["edges"]] == [m["year"] for m in node["measures"][-2:]]
+        assert connection["pageInfo"]["hasPreviousPage"] == (len(node["measures"]) > 2)
