@@ -20,7 +20,14 @@ Work = Callable[Concatenate[AsyncManagedTransaction, P], Awaitable[T]]
 def open_driver(uri: str, user: str | None = None, password: str | None = None) -> AsyncDriver:
     """A driver for `bolt://`, `neo4j://` (routing: reads go to followers) or their `+s` variants."""
     auth = (user, password) if user and password else None
-    return AsyncGraphDatabase.driver(uri, auth=auth, user_agent="yimaqing", notifications_min_severity="WARNING")
+    return AsyncGraphDatabase.driver(
+        uri,
+        auth=auth,
+        user_agent="yimaqing",
+        notifications_min_severity="WARNING",
+        # "Property revokedAt does not exist" and the like: expected on a graph where nothing was revoked yet.
+        notifications_disabled_classifications=["UNRECOGNIZED"],
+    )
 
 
 @dataclass
