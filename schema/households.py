@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from schema.places import Village
     from schema.policies import Claim, ClaimConnection, Policy
     from schema.qr import QrCode
+    from schema.tracing import HelperPeriod, HouseholdTrace, PolicyCoverage, ProjectBenefit
 
 
 @strawberry.type
@@ -240,6 +241,30 @@ class Household(Node):
     @strawberry.field(description="The cadres who help it now (帮扶责任人).")
     async def helpers(self, info: Info) -> list[Cadre]:
         return [Cadre.from_record(r) for r in await info.context.loaders.helpers.load(self.id)]
+
+    @strawberry.field(description="Its cadres, current and past pairings with since and until, newest first.")
+    async def helpers_history(self, info: Info) -> list[Annotated[HelperPeriod, strawberry.lazy("schema.tracing")]]:
+        from schema.tracing import helper_history
+
+        return await helper_history(info, self.id)
+
+    @strawberry.field(description="Policies covering it, by year (newest first), with the household's premium.")
+    async def coverage(self, info: Info) -> list[Annotated[PolicyCoverage, strawberry.lazy("schema.tracing")]]:
+        from schema.tracing import policy_coverage
+
+        return await policy_coverage(info, self.id)
+
+    @strawberry.field(description="Projects that benefit the household, with the share of each fund attributed to it.")
+    async def projects(self, info: Info) -> list[Annotated[ProjectBenefit, strawberry.lazy("schema.tracing")]]:
+        from schema.tracing import project_benefits
+
+        return await project_benefits(info, self.id)
+
+    @strawberry.field(description="Everything that reached it: enterprises, projects and fund shares, policies, ...")
+    def trace(self) -> Annotated[HouseholdTrace, strawberry.lazy("schema.tracing")]:
+        from schema.tracing import HouseholdTrace
+
+        return HouseholdTrace(household_id=self.id)
 
     @strawberry.field
     async def qr(self, info: Info) -> Annotated[QrCode, strawberry.lazy("schema.qr")]:

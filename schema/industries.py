@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -24,6 +25,9 @@ from schema.filters import check_nesting
 from schema.households import Household
 from schema.node import Node, NodeKind, typed_id
 from schema.pagination import PageArgs, PageInfo, encode_cursor, page_info, page_request
+
+if TYPE_CHECKING:
+    from schema.tracing import LinkTotals
 
 DRIVEN_ORDER = "ID"
 
@@ -129,6 +133,12 @@ class Industry(Node):
     async def coverage(self, info: Info) -> Coverage:
         return Coverage.from_record(await info.context.loaders.industry_coverage.load(self.code))
 
+    @strawberry.field(description="Its driven households by link mode, with income gains (each household once).")
+    async def trace(self, info: Info) -> Annotated[LinkTotals, strawberry.lazy("schema.tracing")]:
+        from schema.tracing import industry_trace
+
+        return await industry_trace(info, self.code)
+
     @strawberry.field(description="The households this industry drives, directly or through its enterprises.")
     async def driven_households(
         self,
@@ -172,6 +182,12 @@ class Enterprise(Node):
         industry = await load_industry(info, self.industry_code)
         assert industry is not None, "every enterprise is in an industry"
         return industry
+
+    @strawberry.field(description="Its driven households by link mode, with income gains.")
+    async def trace(self, info: Info) -> Annotated[LinkTotals, strawberry.lazy("schema.tracing")]:
+        from schema.tracing import enterprise_trace
+
+        return await enterprise_trace(info, self.id)
 
     @strawberry.field(description="Where its driven households live.")
     async def reach(self, info: Info) -> Coverage:

@@ -66,6 +66,25 @@ LIST_BOUNDS: Mapping[str, int] = {
     "Query.policies": 50,
     "Policy.covers": 30,
     "Household.policies": 20,
+    # Tracing: at most 8 projects, 11 covers, 2 pairings and 4 drive links a household, 3 funds a project,
+    # 6 funds and 214 allocations a fund.
+    "Household.projects": 10,
+    "Household.coverage": 20,
+    "Household.helpersHistory": 5,
+    "HouseholdTrace.enterprises": 10,
+    "HouseholdTrace.industries": 10,
+    "HouseholdTrace.projects": 10,
+    "HouseholdTrace.policies": 20,
+    "HouseholdTrace.measures": 10,
+    "HouseholdTrace.claims": 10,
+    "HouseholdTrace.cadres": 5,
+    "ProjectBenefit.funds": 5,
+    "BeneficiaryShareEdge.funds": 5,
+    "ProjectFundFlow.allocations": 5,
+    "MultiplyDrivenEdge.links": 10,
+    "LinkTotals.byMode": 6,
+    "Query.fundFlow": 10,
+    "FundFlow.allocations": 250,
 }
 DEFAULT_LIST_BOUND = 10
 

@@ -18,6 +18,7 @@ from graph import places as g_places
 from graph import policies as g_policies
 from graph import projects as g_projects
 from graph import qr as g_qr
+from graph import tracing as g_tracing
 from graph.driver import CountingGraph
 from graph.paging import Page, PageRequest
 
@@ -166,6 +167,12 @@ class Loaders:
     claim_pages: DataLoader[tuple[g_policies.ClaimScope, str, PageRequest], Page[g_policies.ClaimRecord]]
     claim_counts: DataLoader[tuple[g_policies.ClaimScope, str], int]
     qr_tokens: dict[g_qr.QrTargetKind, DataLoader[str, str | None]]
+    project_benefits: DataLoader[str, list[g_tracing.ProjectBenefitRecord]]
+    project_flows: DataLoader[str, g_tracing.ProjectFlowRecord | None]
+    policy_coverage: DataLoader[str, list[g_tracing.PolicyCoverageRecord]]
+    helper_history: DataLoader[str, list[g_tracing.HelperPeriodRecord]]
+    enterprise_link_totals: DataLoader[str, g_tracing.LinkTotalsRecord]
+    industry_link_totals: DataLoader[str, g_tracing.LinkTotalsRecord]
 
     @classmethod
     def create(cls, graph: CountingGraph) -> Loaders:
@@ -206,4 +213,10 @@ class Loaders:
             claim_pages=_grouped(graph, _claim_pages),
             claim_counts=_grouped(graph, _claim_counts),
             qr_tokens={kind: _by_key(graph, _tokens(kind), _none) for kind in g_qr.QrTargetKind},
+            project_benefits=_by_key(graph, g_tracing.project_benefits_by_household, list),
+            project_flows=_by_key(graph, g_tracing.flows_by_project, _none),
+            policy_coverage=_by_key(graph, g_tracing.coverage_by_household, list),
+            helper_history=_by_key(graph, g_tracing.helper_history_by_household, list),
+            enterprise_link_totals=_by_key(graph, g_tracing.enterprise_link_totals, _none),
+            industry_link_totals=_by_key(graph, g_tracing.industry_link_totals, _none),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -20,6 +21,9 @@ from schema.industries import Industry, load_industry
 from schema.node import Node, NodeKind, typed_id
 from schema.pagination import PageArgs, PageInfo, encode_cursor, page_info, page_request
 from schema.places import Township, Village, load_township, load_village
+
+if TYPE_CHECKING:
+    from schema.tracing import BeneficiaryShareConnection, ProjectFundFlow
 
 
 @strawberry.type
@@ -78,6 +82,24 @@ class Project(Node):
     @strawberry.field
     async def funds(self, info: Info) -> list[FundAllocation]:
         return [FundAllocation.from_record(r) for r in await info.context.loaders.funds.load(self.code)]
+
+    @strawberry.field(description="Its allocations, each with how it splits over the beneficiaries.")
+    async def fund_flow(self, info: Info) -> Annotated[ProjectFundFlow, strawberry.lazy("schema.tracing")]:
+        from schema.tracing import project_fund_flow
+
+        return await project_fund_flow(info, self.code)
+
+    @strawberry.field(description="Its beneficiaries by id, each with the share of each fund attributed to it.")
+    def beneficiary_shares(
+        self,
+        first: int | None = 20,
+        after: str | None = strawberry.UNSET,
+        last: int | None = strawberry.UNSET,
+        before: str | None = strawberry.UNSET,
+    ) -> Annotated[BeneficiaryShareConnection, strawberry.lazy("schema.tracing")]:
+        from schema.tracing import BeneficiaryShareConnection
+
+        return BeneficiaryShareConnection.create(self.code, PageArgs(first, after, last, before))
 
     @classmethod
     def from_record(cls, record: ProjectRecord) -> Project:

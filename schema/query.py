@@ -11,6 +11,7 @@ from graph.industries import coverage_of_industry_sets, list_enterprises, list_i
 from graph.places import get_county
 from graph.policies import list_policies
 from graph.projects import ProjectScope, get_pipeline
+from graph.tracing import list_fund_flows
 from schema.context import Info
 from schema.enums import EnterpriseOrder, HouseholdOrder, ProjectOrder, VillageOrder
 from schema.errors import BadUserInput
@@ -47,6 +48,7 @@ from schema.projects import (
 )
 from schema.qr import ScanTarget, scan
 from schema.search import SearchHit, search
+from schema.tracing import FundFlow, MultiplyDrivenConnection
 
 COUNTY_SCOPE = "county"
 
@@ -201,6 +203,36 @@ class Query:
             raise BadUserInput(f"unknown industry code(s): {', '.join(unknown)}", argument="industryCodes")
         [record] = await info.context.graph.read(coverage_of_industry_sets, [codes])
         return Coverage.from_record(record)
+
+    @strawberry.field(
+        description="Households driven by several enterprises, each once with all its links; optionally only those "
+        "with a link from one of the given industries' enterprises or from one of the given enterprises."
+    )
+    async def multiply_driven_households(
+        self,
+        info: Info,
+        industry_codes: list[strawberry.ID] | None = strawberry.UNSET,
+        enterprise_ids: list[strawberry.ID] | None = strawberry.UNSET,
+        first: int | None = 20,
+        after: str | None = strawberry.UNSET,
+        last: int | None = strawberry.UNSET,
+        before: str | None = strawberry.UNSET,
+    ) -> MultiplyDrivenConnection:
+        codes = sorted({str(c) for c in industry_codes}) if industry_codes else None
+        ids = sorted({str(e) for e in enterprise_ids}) if enterprise_ids else None
+        return await MultiplyDrivenConnection.load(info, codes, ids, PageArgs(first, after, last, before))
+
+    @strawberry.field(
+        description="Funds (optionally of a year and a source): each one's allocations to projects and how each "
+        "splits over the project's beneficiaries (the per-household shares are on `Project.beneficiaryShares`)."
+    )
+    async def fund_flow(
+        self, info: Info, year: int | None = strawberry.UNSET, source: str | None = strawberry.UNSET
+    ) -> list[FundFlow]:
+        chosen_year = year if isinstance(year, int) else None
+        chosen_source = source if isinstance(source, str) else None
+        records = await info.context.graph.read(list_fund_flows, chosen_year, chosen_source)
+        return [FundFlow.from_record(r) for r in records]
 
     @strawberry.field(description="What a QR code resolves to. Null for an unknown, revoked or malformed token.")
     async def scan(self, info: Info, token: str) -> ScanTarget | None:
