@@ -47,7 +47,8 @@ MATCH (e:Enterprise)-[:IN_INDUSTRY]->(:Industry {code: code})
 WITH code, e ORDER BY e.id
 RETURN code, collect(e.id) AS ids"""
 
-INDUSTRIES_BY_HOUSEHOLD = """
+INDUSTRIES_BY_HOUSEHOLD = (
+    """
 UNWIND $ids AS id
 MATCH (h:Household {id: id})
 CALL (h) {
@@ -56,13 +57,21 @@ CALL (h) {
   MATCH (h)<-[:DRIVES]-(:Enterprise)-[:IN_INDUSTRY]->(i:Industry) RETURN i
 }
 WITH id, i ORDER BY CASE i.tier WHEN 'LEADING' THEN 0 ELSE 1 END, i.code
-RETURN id, collect(i.code) AS codes"""
+RETURN id, collect("""
+    + INDUSTRY_MAP
+    + """) AS industries"""
+)
 
-DRIVE_LINKS_BY_HOUSEHOLD = """
+DRIVE_LINKS_BY_HOUSEHOLD = (
+    """
 UNWIND $ids AS id
 MATCH (e:Enterprise)-[d:DRIVES]->(:Household {id: id})
 WITH id, e, d ORDER BY d.incomeGainFen DESC, e.id
-RETURN id, collect({enterpriseId: e.id, mode: d.mode, since: d.since, incomeGainFen: d.incomeGainFen}) AS links"""
+RETURN id, collect({enterprise: """
+    + ENTERPRISE_MAP
+    + """, mode: d.mode, since: d.since,
+                    incomeGainFen: d.incomeGainFen}) AS links"""
+)
 
 
 # The households a set of industries drives (ENGAGES_IN, or DRIVES by an enterprise in it), each once,
@@ -286,6 +295,8 @@ class DriveLinkRecord:
     mode: str
     since: int | None
     income_gain: Decimal | None
+    # The enterprise itself, when the read fetched it along (it primes the enterprise loader).
+    enterprise: EnterpriseRecord | None = None
 
 
 @dataclass(frozen=True)
@@ -372,9 +383,10 @@ async def enterprise_ids_by_industry(tx: AsyncManagedTransaction, codes: list[st
     return {r["code"]: list(r["ids"]) async for r in result}
 
 
-async def industry_codes_by_household(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, list[str]]:
+async def industries_by_household(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, list[IndustryRecord]]:
+    """The industries that drive each household, directly or through an enterprise, leading ones first."""
     result = await tx.run(INDUSTRIES_BY_HOUSEHOLD, ids=ids)
-    return {r["id"]: list(r["codes"]) async for r in result}
+    return {r["id"]: [IndustryRecord.from_map(i) for i in r["industries"]] async for r in result}
 
 
 async def drive_links_by_household(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, list[DriveLinkRecord]]:
@@ -382,7 +394,8 @@ async def drive_links_by_household(tx: AsyncManagedTransaction, ids: list[str]) 
     return {
         r["id"]: [
             DriveLinkRecord(
-                enterprise_id=link["enterpriseId"],
+                enterprise_id=link["enterprise"]["id"],
+                enterprise=EnterpriseRecord.from_map(link["enterprise"]),
                 mode=link["mode"],
                 since=link["since"],
                 income_gain=from_fen(link["incomeGainFen"]),

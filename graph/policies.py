@@ -44,11 +44,11 @@ WITH key, h, c, COUNT { (:Person)-[:MEMBER_OF]->(h) } AS size
 RETURN key.code AS code, key.year AS year, count(h) AS households,
        sum(c.premiumFen) AS premiumFen, sum(CASE WHEN c.premiumFen IS NULL THEN 0 ELSE size END) AS persons"""
 
-POLICIES_BY_HOUSEHOLD = """
+POLICIES_BY_HOUSEHOLD = f"""
 UNWIND $ids AS id
-MATCH (:Household {id: id})-[:COVERED_BY]->(p:Policy)
+MATCH (:Household {{id: id}})-[:COVERED_BY]->(p:Policy)
 WITH DISTINCT id, p ORDER BY p.code
-RETURN id, collect(p.code) AS codes"""
+RETURN id, collect({POLICY_MAP}) AS policies"""
 
 CLAIMS_BY_HOUSEHOLD = """
 UNWIND $ids AS id
@@ -170,9 +170,9 @@ async def coverage_by_policy_year(
     return coverage
 
 
-async def policy_codes_by_household(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, list[str]]:
+async def policies_by_household(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, list[PolicyRecord]]:
     result = await tx.run(POLICIES_BY_HOUSEHOLD, ids=ids)
-    return {r["id"]: list(r["codes"]) async for r in result}
+    return {r["id"]: [PolicyRecord.from_map(p) for p in r["policies"]] async for r in result}
 
 
 async def claims_by_household(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, list[ClaimRecord]]:

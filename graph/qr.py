@@ -7,6 +7,8 @@ from enum import Enum
 
 from neo4j import AsyncManagedTransaction
 
+from graph.households import HOUSEHOLD_MAP, HouseholdRecord
+
 
 class QrTargetKind(Enum):
     HOUSEHOLD = "Household"
@@ -14,12 +16,19 @@ class QrTargetKind(Enum):
     TOWNSHIP = "Township"
 
 
-RESOLVE_TOKEN = """
+# A household's record comes along, since a scan of a household card always shows it.
+RESOLVE_TOKEN = (
+    """
 MATCH (q:QrCode {token: $token})-[:IDENTIFIES]->(n)
 WHERE q.revokedAt IS NULL
-RETURN CASE WHEN n:Household THEN 'Household' WHEN n:Village THEN 'Village' ELSE 'Township' END AS kind,
-       coalesce(n.id, n.code) AS key
-LIMIT 1"""
+OPTIONAL MATCH (n:Household)-[:IN]->(v:Village)
+WITH n AS h, v LIMIT 1
+RETURN CASE WHEN h:Household THEN 'Household' WHEN h:Village THEN 'Village' ELSE 'Township' END AS kind,
+       coalesce(h.id, h.code) AS key,
+       CASE WHEN v IS NULL THEN null ELSE """
+    + HOUSEHOLD_MAP
+    + " END AS household"
+)
 
 _TOKENS_BY_TARGET: dict[QrTargetKind, str] = {
     QrTargetKind.HOUSEHOLD: """
@@ -41,6 +50,7 @@ RETURN key, q.token AS token""",
 class QrTarget:
     kind: QrTargetKind
     key: str
+    household: HouseholdRecord | None = None
 
 
 async def resolve_token(tx: AsyncManagedTransaction, token: str) -> QrTarget | None:
@@ -48,7 +58,12 @@ async def resolve_token(tx: AsyncManagedTransaction, token: str) -> QrTarget | N
     record = await (await tx.run(RESOLVE_TOKEN, token=token)).single()
     if record is None:
         return None
-    return QrTarget(kind=QrTargetKind(record["kind"]), key=record["key"])
+    household = record["household"]
+    return QrTarget(
+        kind=QrTargetKind(record["kind"]),
+        key=record["key"],
+        household=HouseholdRecord.from_map(household) if household is not None else None,
+    )
 
 
 async def tokens_by_target(tx: AsyncManagedTransaction, kind: QrTargetKind, keys: list[str]) -> dict[str, str]:

@@ -36,6 +36,34 @@ def _by_key(graph: CountingGraph, fetch: ByKey, missing: Callable[[], Any]) -> D
     return DataLoader(load_fn=load)
 
 
+def _priming(
+    graph: CountingGraph, fetch: ByKey, target: DataLoader[str, Any], key_of: Callable[[Any], str]
+) -> DataLoader[str, list[str]]:
+    """Keys of related objects per key; the records read along prime `target`, so that resolving them
+    costs no further round trip."""
+
+    async def load(keys: list[str]) -> list[list[str]]:
+        found = await graph.read(fetch, list(keys))
+        for records in found.values():
+            for record in records:
+                target.prime(key_of(record), record)
+        return [[key_of(r) for r in found.get(key, [])] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _drive_links(graph: CountingGraph, enterprises: DataLoader[str, Any]) -> DataLoader[str, list[Any]]:
+    async def load(keys: list[str]) -> list[list[Any]]:
+        found = await graph.read(g_industries.drive_links_by_household, list(keys))
+        for links in found.values():
+            for link in links:
+                if link.enterprise is not None:
+                    enterprises.prime(link.enterprise_id, link.enterprise)
+        return [found.get(key, []) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
 def _none() -> None:
     return None
 
@@ -176,6 +204,9 @@ class Loaders:
 
     @classmethod
     def create(cls, graph: CountingGraph) -> Loaders:
+        industries = _by_key(graph, g_industries.industries_by_code, _none)
+        enterprises = _by_key(graph, g_industries.enterprises_by_id, _none)
+        policies = _by_key(graph, g_policies.policies_by_code, _none)
         return cls(
             townships=_by_key(graph, g_places.townships_by_code, _none),
             villages=_by_key(graph, g_places.villages_by_code, _none),
@@ -191,11 +222,13 @@ class Loaders:
             claims_by_id=_by_key(graph, g_policies.claims_by_id, _none),
             household_pages=_grouped(graph, _household_pages),
             household_counts=_grouped(graph, _household_counts),
-            industries=_by_key(graph, g_industries.industries_by_code, _none),
-            industry_codes_by_household=_by_key(graph, g_industries.industry_codes_by_household, list),
-            enterprises=_by_key(graph, g_industries.enterprises_by_id, _none),
+            industries=industries,
+            industry_codes_by_household=_priming(
+                graph, g_industries.industries_by_household, industries, lambda r: r.code
+            ),
+            enterprises=enterprises,
             enterprise_ids_by_industry=_by_key(graph, g_industries.enterprise_ids_by_industry, list),
-            drive_links=_by_key(graph, g_industries.drive_links_by_household, list),
+            drive_links=_drive_links(graph, enterprises),
             industry_coverage=_by_key(graph, _industry_coverage, _none),
             enterprise_reach=_by_key(graph, g_industries.reach_of_enterprises, _none),
             driven_pages=_grouped(graph, _driven_pages),
@@ -204,11 +237,11 @@ class Loaders:
             funds=_by_key(graph, g_projects.funds_by_project, list),
             project_pages=_grouped(graph, _project_pages),
             project_counts=_grouped(graph, _project_counts),
-            policies=_by_key(graph, g_policies.policies_by_code, _none),
+            policies=policies,
             covered_codes=_by_key(graph, g_policies.covered_codes_by_policy, list),
             bundles=_by_key(graph, g_policies.bundle_by_policy, _none),
             policy_years=_by_key(graph, _policy_years, _none),
-            policy_codes_by_household=_by_key(graph, g_policies.policy_codes_by_household, list),
+            policy_codes_by_household=_priming(graph, g_policies.policies_by_household, policies, lambda r: r.code),
             claims=_by_key(graph, g_policies.claims_by_household, list),
             claim_pages=_grouped(graph, _claim_pages),
             claim_counts=_grouped(graph, _claim_counts),

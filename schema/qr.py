@@ -46,6 +46,9 @@ async def scan(info: Info, token: str) -> Household | Village | Township | None:
     target = await info.context.graph.read(resolve_token, token)
     if target is None:
         return None
+    if target.household is not None:
+        info.context.loaders.households.prime(target.key, target.household)
+        return Household.from_record(target.household)
     if target.kind is QrTargetKind.HOUSEHOLD:
         return await load_household(info, target.key)
     if target.kind is QrTargetKind.VILLAGE:
