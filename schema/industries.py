@@ -77,6 +77,10 @@ class DrivenHouseholdEdge:
     async def enterprise(self, info: Info) -> Enterprise | None:
         return await load_enterprise(info, self.enterprise_id) if self.enterprise_id else None
 
+    @strawberry.field(description="All the household's drive links, from every enterprise (it is listed once).")
+    async def links(self, info: Info) -> list[DriveLink]:
+        return [DriveLink.from_record(r) for r in await info.context.loaders.drive_links.load(str(self.node.id))]
+
 
 @strawberry.type
 class DrivenHouseholdConnection:

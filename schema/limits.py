@@ -82,6 +82,7 @@ LIST_BOUNDS: Mapping[str, int] = {
     "BeneficiaryShareEdge.funds": 5,
     "ProjectFundFlow.allocations": 5,
     "MultiplyDrivenEdge.links": 10,
+    "DrivenHouseholdEdge.links": 10,
     "LinkTotals.byMode": 6,
     "Query.fundFlow": 10,
     "FundFlow.allocations": 250,

@@ -233,6 +233,25 @@ async def test_a_household_driven_by_two_enterprises_counts_once_and_lists_both_
     assert seen.count(chosen["id"]) == 1
     assert len(seen) == len(set(seen))
 
+    # The industry's driven households list it once, with all its links on the edge.
+    after = None
+    found: list[dict[str, Any]] = []
+    while not found:
+        body = await gql(
+            """query($code: ID!, $after: String) {
+                 industry(code: $code) { drivenHouseholds(first: 100, after: $after) {
+                   edges { node { id } links { enterprise { id } mode } }
+                   pageInfo { hasNextPage endCursor } } } }""",
+            {"code": chosen["industry"], "after": after},
+        )
+        connection = data_of(body)["industry"]["drivenHouseholds"]
+        found = [edge for edge in connection["edges"] if edge["node"]["id"] == chosen["id"]]
+        if not connection["pageInfo"]["hasNextPage"]:
+            break
+        after = connection["pageInfo"]["endCursor"]
+    [edge] = found
+    assert {(link["enterprise"]["id"], link["mode"]) for link in edge["links"]} == expected
+
 
 TRACE = """
 query($id: ID!) {
