@@ -28,6 +28,7 @@ from schema.node import Node
 from schema.pagination import PageArgs, PageInfo, encode_cursor, page_info, page_request
 
 if TYPE_CHECKING:
+    from schema.exit import ExitIndicators
     from schema.industries import DriveLink, Industry
     from schema.places import Village
     from schema.policies import Claim, ClaimConnection, Policy
@@ -237,6 +238,14 @@ class Household(Node):
         incomes = await info.context.loaders.incomes.load(self.id)
         chosen = [i for i in incomes if not year or i.year == year]
         return chosen[0].net_per_capita if chosen else None
+
+    @strawberry.field(description="Its exit indicators in a year (default: the latest year with data).")
+    async def exit_indicators(
+        self, info: Info, year: int | None = None
+    ) -> Annotated[ExitIndicators, strawberry.lazy("schema.exit")]:
+        from schema.exit import ExitIndicators
+
+        return await ExitIndicators.load(info, self.id, year)
 
     @strawberry.field(description="The cadres who help it now (帮扶责任人).")
     async def helpers(self, info: Info) -> list[Cadre]:

@@ -86,6 +86,11 @@ LIST_BOUNDS: Mapping[str, int] = {
     "LinkTotals.byMode": 6,
     "Query.fundFlow": 10,
     "FundFlow.allocations": 250,
+    "PlaceStats.byStatus": 4,
+    "PlaceStats.povertyCauses": 12,
+    "PlaceStats.projectsByStage": 5,
+    "PlaceStats.industryCoverage": 12,
+    "PlaceStats.policyCoverage": 40,
 }
 DEFAULT_LIST_BOUND = 10
 

@@ -21,6 +21,7 @@ from graph import qr as g_qr
 from graph import tracing as g_tracing
 from graph.driver import CountingGraph
 from graph.paging import Page, PageRequest
+from schema.stats_loaders import StatsLoaders
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -194,6 +195,7 @@ class Loaders:
     claims: DataLoader[str, list[g_policies.ClaimRecord]]
     claim_pages: DataLoader[tuple[g_policies.ClaimScope, str, PageRequest], Page[g_policies.ClaimRecord]]
     claim_counts: DataLoader[tuple[g_policies.ClaimScope, str], int]
+    stats: StatsLoaders
     qr_tokens: dict[g_qr.QrTargetKind, DataLoader[str, str | None]]
     project_benefits: DataLoader[str, list[g_tracing.ProjectBenefitRecord]]
     project_flows: DataLoader[str, g_tracing.ProjectFlowRecord | None]
@@ -245,6 +247,7 @@ class Loaders:
             claims=_by_key(graph, g_policies.claims_by_household, list),
             claim_pages=_grouped(graph, _claim_pages),
             claim_counts=_grouped(graph, _claim_counts),
+            stats=StatsLoaders.create(graph),
             qr_tokens={kind: _by_key(graph, _tokens(kind), _none) for kind in g_qr.QrTargetKind},
             project_benefits=_by_key(graph, g_tracing.project_benefits_by_household, list),
             project_flows=_by_key(graph, g_tracing.flows_by_project, _none),

@@ -15,6 +15,7 @@ from graph.projects import ProjectFilter as ProjectFilterSpec
 from graph.projects import ProjectOrder as ProjectOrderSpec
 from graph.projects import ProjectScope
 from graph.qr import QrTargetKind
+from graph.stats import PlaceLevel
 from schema.context import Info
 from schema.enums import PlaceKind, VillageOrder
 from schema.filters import check_nesting
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from schema.households import HouseholdConnection, HouseholdFilter
     from schema.projects import ProjectConnection
     from schema.qr import QrCode
+    from schema.stats import PlaceStats
 
 
 @strawberry.type
@@ -38,6 +40,14 @@ class County:
     @strawberry.field
     async def townships(self, info: Info) -> list[Township]:
         return await list_townships(info)
+
+    @strawberry.field(description="Aggregates over its households in a year (default: the latest year with data).")
+    async def stats(
+        self, info: Info, year: int | None = None
+    ) -> Annotated[PlaceStats, strawberry.lazy("schema.stats")]:
+        from schema.stats import PlaceStats
+
+        return await PlaceStats.load(info, PlaceLevel.COUNTY, self.code, year)
 
     @classmethod
     def from_record(cls, record: CountyRecord) -> County:
@@ -83,6 +93,14 @@ class Township(Node):
         from schema.qr import QrCode
 
         return await QrCode.load(info, QrTargetKind.TOWNSHIP, self.code)
+
+    @strawberry.field(description="Aggregates over its households in a year (default: the latest year with data).")
+    async def stats(
+        self, info: Info, year: int | None = None
+    ) -> Annotated[PlaceStats, strawberry.lazy("schema.stats")]:
+        from schema.stats import PlaceStats
+
+        return await PlaceStats.load(info, PlaceLevel.TOWNSHIP, self.code, year)
 
     @classmethod
     def from_record(cls, record: TownshipRecord) -> Township:
@@ -145,6 +163,14 @@ class Village(Node):
         from schema.qr import QrCode
 
         return await QrCode.load(info, QrTargetKind.VILLAGE, self.code)
+
+    @strawberry.field(description="Aggregates over its households in a year (default: the latest year with data).")
+    async def stats(
+        self, info: Info, year: int | None = None
+    ) -> Annotated[PlaceStats, strawberry.lazy("schema.stats")]:
+        from schema.stats import PlaceStats
+
+        return await PlaceStats.load(info, PlaceLevel.VILLAGE, self.code, year)
 
     @classmethod
     def from_record(cls, record: VillageRecord) -> Village:

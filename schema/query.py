@@ -15,6 +15,7 @@ from graph.tracing import list_fund_flows
 from schema.context import Info
 from schema.enums import EnterpriseOrder, HouseholdOrder, ProjectOrder, VillageOrder
 from schema.errors import BadUserInput
+from schema.exit import IncomeLines, load_income_lines
 from schema.households import Household, HouseholdConnection, HouseholdFilter, load_cadre, load_household, order_spec
 from schema.industries import (
     Coverage,
@@ -48,6 +49,7 @@ from schema.projects import (
 )
 from schema.qr import ScanTarget, scan
 from schema.search import SearchHit, search
+from schema.stats import PlaceLevel, RollupConnection, StatsOrder, rollup
 from schema.tracing import FundFlow, MultiplyDrivenConnection
 
 COUNTY_SCOPE = "county"
@@ -233,6 +235,30 @@ class Query:
         chosen_source = source if isinstance(source, str) else None
         records = await info.context.graph.read(list_fund_flows, chosen_year, chosen_source)
         return [FundFlow.from_record(r) for r in records]
+
+    @strawberry.field(
+        description="Every place of a level, optionally within a parent place (a township's villages, or the "
+        "county's), with its stats, sorted by any of them."
+    )
+    async def rollup(
+        self,
+        info: Info,
+        level: PlaceLevel,
+        parent_code: strawberry.ID | None = None,
+        year: int | None = None,
+        order_by: StatsOrder | None = StatsOrder.CODE,
+        descending: bool | None = False,
+        first: int | None = 100,
+        after: str | None = None,
+    ) -> RollupConnection:
+        order = order_by or StatsOrder.CODE
+        return await rollup(
+            info, level, parent_code, year, order, bool(descending), 100 if first is None else first, after
+        )
+
+    @strawberry.field(description="The poverty and monitoring lines of a year; null when none is stored for it.")
+    async def income_lines(self, info: Info, year: int) -> IncomeLines | None:
+        return await load_income_lines(info, year)
 
     @strawberry.field(description="What a QR code resolves to. Null for an unknown, revoked or malformed token.")
     async def scan(self, info: Info, token: str) -> ScanTarget | None:

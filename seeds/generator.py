@@ -116,7 +116,10 @@ def reference_batches(ctx: Context) -> Iterator[Batch]:
     yield Batch("departments", [{"props": {"code": c, "name": n}} for c, n in ref.DEPARTMENTS])
     yield Batch(
         "poverty_lines",
-        [{"props": {"year": y, "amountFen": a * 100}} for y, a in sorted(ref.POVERTY_LINES_YUAN.items())],
+        [
+            {"props": {"year": y, "amountFen": a * 100, "monitoringLineFen": ref.MONITORING_LINES_FEN[y]}}
+            for y, a in sorted(ref.POVERTY_LINES_YUAN.items())
+        ],
     )
     yield Batch(
         "industries",

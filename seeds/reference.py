@@ -12,6 +12,9 @@ SNAPSHOT = date(2018, 12, 31)  # the data year is 2018: ages, statuses and incom
 DATA_YEAR = 2018
 INCOME_YEARS = (2017, 2018)
 POVERTY_LINES_YUAN = {2016: 3000, 2017: 3335, 2018: 3535, 2019: 3747}
+# The relapse-monitoring line (防止返贫监测线) per capita per year, in fen. Assumed: 1.5 times the poverty line
+# of the year (the national monitoring line set in 2020 was about 1.5 times that year's line); data, not code.
+MONITORING_LINES_FEN = {year: yuan * 100 * 3 // 2 for year, yuan in POVERTY_LINES_YUAN.items()}
 
 # Real people the article names: the demo data may name the first secretary in his public role and
 # must never produce any of these names for anyone else.

@@ -13,7 +13,15 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 # The shared contracts beside the checkout when present (they are the source of truth), else our copy.
 _SHARED = ROOT.parent / "shared"
 _CONTRACT_DIR = _SHARED if (_SHARED / "CONTRACT.graphql").exists() else ROOT / "docs" / "contracts"
-CONTRACTS = [_CONTRACT_DIR / "CONTRACT.graphql"]
+# Each contract with the ones it extends.
+CONTRACTS = [
+    [_CONTRACT_DIR / "CONTRACT.graphql"],
+    [_CONTRACT_DIR / "CONTRACT.graphql", _CONTRACT_DIR / "CONTRACT-analysts.graphql"],
+]
+# Parts of the analysts' contract not served yet (alerts and their mutations): skipped until
+# they are implemented; everything else of it (rollups, exit indicators, income lines) is checked.
+PENDING_TYPES = {"Mutation", "JSON", "DateTime"}
+PENDING_FIELDS = {"Household.alerts", "Query.alerts"}
 CHECKED_IN = ROOT / "schema" / "schema.graphql"
 
 
@@ -30,17 +38,21 @@ def test_checked_in_sdl_is_current() -> None:
 def test_served_schema_has_everything_the_contract_names() -> None:
     served = _served()
     missing: list[str] = []
-    for path in CONTRACTS:
-        contract = build_schema(path.read_text(encoding="utf-8"))
+    for paths in CONTRACTS:
+        contract = build_schema("\n".join(path.read_text(encoding="utf-8") for path in paths))
         for name, wanted in contract.type_map.items():
-            if name.startswith("__"):
+            if name.startswith("__") or name.startswith("Alert") or name in PENDING_TYPES:
                 continue
             have = served.type_map.get(name)
             if have is None or type(have) is not type(wanted):
                 missing.append(f"type {name}")
                 continue
-            missing.extend(_missing_members(name, wanted, have))
+            missing.extend(m for m in _missing_members(name, wanted, have) if not _pending(m))
     assert not missing, "the served schema lacks: " + "; ".join(missing)
+
+
+def _pending(member: str) -> bool:
+    return any(member.startswith(f"{field}:") or member.startswith(f"{field}(") for field in PENDING_FIELDS)
 
 
 def _missing_members(name: str, wanted: object, have: object) -> list[str]:

@@ -300,8 +300,13 @@ async def test_names_of_real_people_are_not_invented(county: AsyncDriver) -> Non
 
 
 async def test_poverty_lines(county: AsyncDriver) -> None:
-    row = await one(county, "MATCH (p:PovertyLine) RETURN collect([p.year, p.amountFen]) AS lines")
-    assert sorted(row["lines"]) == [[2016, 300_000], [2017, 333_500], [2018, 353_500], [2019, 374_700]]
+    row = await one(county, "MATCH (p:PovertyLine) RETURN collect([p.year, p.amountFen, p.monitoringLineFen]) AS lines")
+    assert sorted(row["lines"]) == [
+        [2016, 300_000, 450_000],
+        [2017, 333_500, 500_250],
+        [2018, 353_500, 530_250],
+        [2019, 374_700, 562_050],
+    ]
 
 
 async def test_qr_codes(county: AsyncDriver) -> None:
