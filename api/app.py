@@ -107,7 +107,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def qr_image(request: Request) -> Response:
         state: AppState = request.app.state.yimaqing
         token = request.path_params["token"]
-        image_format = request.path_params["format"]
+        image_format = request.path_params["format"].lower()
+        if image_format not in ("png", "svg"):
+            return JSONResponse({"error": "a QR image is .png or .svg"}, status_code=404)
         if not TOKEN_SHAPE.match(token) or await state.graph.read(resolve_token, token) is None:
             return JSONResponse({"error": "unknown or revoked QR code"}, status_code=404)
         url = scan_url(settings.public_url, token)

@@ -5,17 +5,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import uvicorn
+from neo4j.exceptions import AuthError, ConfigurationError, ServiceUnavailable
 
 from api.app import create_app
 from api.database import connect, local_neo4j, seed_with_progress
 from api.settings import Settings, SettingsError
 from graph.constraints import migrate
+from graph.driver import open_driver
 from graph.local_neo4j import LocalNeo4jError
 from graph.places import county_exists
 from schema.build import print_sdl
@@ -42,6 +45,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             write_schema(args.output)
     except (SettingsError, CliError, LocalNeo4jError) as error:
         print(f"yimaqing: {error}", file=sys.stderr)
+        return 2
+    except (ServiceUnavailable, AuthError, ConfigurationError, ValueError) as error:
+        # The driver's own words: where it tried, and why it could not connect (no Cypher, no secrets).
+        target = os.environ.get("NEO4J_URI") or "the local Neo4j"
+        print(f"yimaqing: cannot use Neo4j at {target}: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -78,13 +86,26 @@ def _positive(text: str) -> int:
 
 def serve(settings: Settings) -> None:
     """Serve until SIGINT or SIGTERM; the lifespan stops the Neo4j it started."""
+    if settings.neo4j_uri:
+        # Fail with one clear line, not a traceback from inside the server's start-up.
+        asyncio.run(check_neo4j(settings))
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
         proxy_headers=True,
+        # Ctrl-C waits this long for requests in flight, then cancels them, so the Neo4j stops too.
+        timeout_graceful_shutdown=10,
     )
+
+
+async def check_neo4j(settings: Settings) -> None:
+    driver = open_driver(settings.neo4j_uri or "", settings.neo4j_user, settings.neo4j_password)
+    try:
+        await driver.verify_connectivity()
+    finally:
+        await driver.close()
 
 
 async def seed(settings: Settings, *, seed_value: int | None, households: int | None, replace: bool) -> None:

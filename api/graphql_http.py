@@ -109,6 +109,7 @@ class GraphQLApp(GraphQL[Context, None]):
             assert isinstance(data, GraphQLRequestData)  # query parameters hold one request
             return data
         media_type, params = parse_content_type(request.content_type or "")
+        media_type = media_type.lower()  # media types are case-insensitive (RFC 9110)
         if media_type == "multipart/form-data" and self.multipart_uploads_enabled:
             return await super().parse_http_body(request)
         if media_type != JSON or params.get("charset", "utf-8").lower() not in ("utf-8", "utf8"):

@@ -59,19 +59,19 @@ class Settings:
         """Read every setting from `environ` (default: the process environment); keywords win."""
         env = os.environ if environ is None else environ
         host = env.get("HOST", "127.0.0.1")
-        port = _int(env, "PORT", 8000)
+        port = _port(env, "PORT", 8000)
         values: dict[str, object] = {
             "environment": _choice(env, "ENVIRONMENT", "development", ("development", "production")),
             "host": host,
             "port": port,
             "public_url": env.get("PUBLIC_URL", f"http://{_url_host(host)}:{port}").rstrip("/"),
             "log_level": _choice(env, "LOG_LEVEL", "info", ("critical", "error", "warning", "info", "debug")),
-            "neo4j_uri": env.get("NEO4J_URI") or None,
+            "neo4j_uri": _neo4j_uri(env),
             "neo4j_user": env.get("NEO4J_USER", "neo4j"),
             "neo4j_password": env.get("NEO4J_PASSWORD") or None,
             "neo4j_database": env.get("NEO4J_DATABASE", "neo4j"),
             "data_dir": Path(env.get("DATA_DIR", str(PROJECT_ROOT / ".data"))).resolve(),
-            "local_neo4j_port": _int(env, "LOCAL_NEO4J_PORT", 7687),
+            "local_neo4j_port": _port(env, "LOCAL_NEO4J_PORT", 7687),
             "local_neo4j_heap_mb": _int(env, "LOCAL_NEO4J_HEAP_MB", 1024),
             "local_neo4j_pagecache_mb": _int(env, "LOCAL_NEO4J_PAGECACHE_MB", 512),
             "seed_demo": _bool(env, "SEED_DEMO", True),
@@ -122,6 +122,25 @@ def _seconds(env: Mapping[str, str], key: str, default: float) -> float:
     if not (math.isfinite(value) and value >= 0):
         raise SettingsError(f"{key} must be 0 (no timeout) or more seconds, not {raw!r}")
     return value
+
+
+def _port(env: Mapping[str, str], key: str, default: int) -> int:
+    port = _int(env, key, default)
+    if not 1 <= port <= 65535:
+        raise SettingsError(f"{key} must be a TCP port between 1 and 65535, not {port}")
+    return port
+
+
+NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
+def _neo4j_uri(env: Mapping[str, str]) -> str | None:
+    uri = env.get("NEO4J_URI") or None
+    if uri is not None and uri.partition("://")[0].lower() not in NEO4J_SCHEMES:
+        raise SettingsError(
+            f"NEO4J_URI must start with one of {', '.join(s + '://' for s in NEO4J_SCHEMES)}, not {uri!r}"
+        )
+    return uri
 
 
 def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:

@@ -26,5 +26,12 @@ class ReadTimeout(GraphError):
         self.timeout_s = timeout_s
 
 
+class FilterTooLarge(GraphError):
+    """A filter holds more conditions than one query may test."""
+
+    def __init__(self, conditions: int, limit: int) -> None:
+        super().__init__(f"a filter may hold at most {limit} conditions, this one holds {conditions}")
+
+
 def is_timeout(error: Neo4jError) -> bool:
     return error.code in TIMED_OUT_CODES

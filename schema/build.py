@@ -7,8 +7,10 @@ import functools
 from collections.abc import Callable
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from schema.extensions import ErrorCodes, ReportingParserCache, RoundTrips
 from schema.households import Household
@@ -16,6 +18,14 @@ from schema.limits import EnforceLimits, QueryLimits
 from schema.places import Township, Village
 from schema.query import Query
 from schema.scalars import DECIMAL
+
+
+class Schema(strawberry.Schema):
+    """Strawberry's schema, without its log line per error: a client's mistake is not the server's, and
+    internal errors are already logged once, with their request id, by ErrorCodes."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        return None
 
 
 def build_schema(limits: QueryLimits | None = None, *, production: bool = False) -> strawberry.Schema:
@@ -32,7 +42,7 @@ def build_schema(limits: QueryLimits | None = None, *, production: bool = False)
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         types=[Township, Village, Household],
         extensions=extensions,

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import ParserCache, SchemaExtension
 
-from graph.errors import ReadTimeout
+from graph.errors import FilterTooLarge, ReadTimeout
 from schema.errors import ClientError
 from schema.limits import TOO_MANY_TOKENS, is_token_limit_error
 
@@ -34,6 +34,8 @@ def _client_code(error: GraphQLError) -> str | None:
         return original.code
     if isinstance(original, ReadTimeout):
         return "TIMEOUT"
+    if isinstance(original, FilterTooLarge | UnicodeEncodeError):
+        return "BAD_USER_INPUT"
     if isinstance(original, GraphQLError) and original.original_error is None:
         # Input coercion (a wrong type for an argument or variable) wraps a plain GraphQLError.
         return "BAD_USER_INPUT"
@@ -69,8 +71,12 @@ class ErrorCodes(SchemaExtension):
         code = _client_code(error)
         if code is not None:
             extensions = {**(error.extensions or {}), "code": code}
+            message = error.message
+            if isinstance(error.original_error, UnicodeEncodeError):
+                # The codec's message quotes the offending text; say what is wrong instead.
+                message = "a string is not valid Unicode (it holds a lone surrogate)"
             return GraphQLError(
-                error.message,
+                message,
                 nodes=error.nodes,
                 source=error.source,
                 positions=error.positions,
