@@ -33,6 +33,13 @@ UNWIND $codes AS code
 MATCH (t:Township {code: code})
 RETURN t {.code, .name, .kind} AS township"""
 
+# Household counts per village, for dashboards: the whole county's villages cost one cheap query.
+HOUSEHOLD_COUNTS_BY_VILLAGE = """
+UNWIND $codes AS code
+MATCH (v:Village {code: code})
+RETURN code, COUNT { (:Household)-[:IN]->(v) } AS households,
+       COUNT { (h:Household)-[:IN]->(v) WHERE h.registeredPoor } AS registeredPoor"""
+
 VILLAGES_BY_CODE = """
 UNWIND $codes AS code
 MATCH (v:Village {code: code})-[:IN]->(t:Township)
@@ -151,6 +158,17 @@ async def list_townships(tx: AsyncManagedTransaction) -> list[TownshipRecord]:
 async def townships_by_code(tx: AsyncManagedTransaction, codes: list[str]) -> dict[str, TownshipRecord]:
     result = await tx.run(TOWNSHIPS_BY_CODE, codes=codes)
     return {r["township"]["code"]: TownshipRecord.from_map(r["township"]) async for r in result}
+
+
+@dataclass(frozen=True)
+class HouseholdCounts:
+    households: int
+    registered_poor: int
+
+
+async def household_counts_by_village(tx: AsyncManagedTransaction, codes: list[str]) -> dict[str, HouseholdCounts]:
+    result = await tx.run(HOUSEHOLD_COUNTS_BY_VILLAGE, codes=codes)
+    return {r["code"]: HouseholdCounts(r["households"], r["registeredPoor"]) async for r in result}
 
 
 async def villages_by_code(tx: AsyncManagedTransaction, codes: list[str]) -> dict[str, VillageRecord]:

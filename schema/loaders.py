@@ -163,6 +163,7 @@ class Loaders:
     townships: DataLoader[str, g_places.TownshipRecord | None]
     villages: DataLoader[str, g_places.VillageRecord | None]
     villages_by_township: DataLoader[str, list[g_places.VillageRecord]]
+    village_counts: DataLoader[str, g_places.HouseholdCounts | None]
     households: DataLoader[str, g_households.HouseholdRecord | None]
     members: DataLoader[str, list[g_households.PersonRecord]]
     measures: DataLoader[str, list[g_households.MeasureRecord]]
@@ -213,6 +214,7 @@ class Loaders:
             townships=_by_key(graph, g_places.townships_by_code, _none),
             villages=_by_key(graph, g_places.villages_by_code, _none),
             villages_by_township=_by_key(graph, g_places.villages_by_township, list),
+            village_counts=_by_key(graph, g_places.household_counts_by_village, _none),
             households=_by_key(graph, g_households.households_by_id, _none),
             members=_by_key(graph, g_households.members_by_household, list),
             measures=_by_key(graph, g_households.measures_by_household, list),

@@ -118,6 +118,16 @@ class Village(Node):
     name: str
     township_code: strawberry.Private[str]
 
+    @strawberry.field(description="How many households live in the village (a count, for dashboards).")
+    async def household_count(self, info: Info) -> int:
+        counts = await info.context.loaders.village_counts.load(self.code)
+        return counts.households if counts else 0
+
+    @strawberry.field(description="How many of them are registered poor (建档立卡).")
+    async def registered_poor_households(self, info: Info) -> int:
+        counts = await info.context.loaders.village_counts.load(self.code)
+        return counts.registered_poor if counts else 0
+
     @strawberry.field
     async def township(self, info: Info) -> Township:
         record = await info.context.loaders.townships.load(self.township_code)

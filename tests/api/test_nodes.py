@@ -121,3 +121,15 @@ async def test_measures_connection_agrees_with_the_plain_list(gql: GraphQLPost) 
         # The oldest two, still newest first (ties within a year may order differently from the list).
         assert [e["node"]["year"] for e in connection["edges"]] == [m["year"] for m in node["measures"][-2:]]
         assert connection["pageInfo"]["hasPreviousPage"] == (len(node["measures"]) > 2)
+
+
+async def test_village_counts_agree_with_the_connections(gql: GraphQLPost) -> None:
+    data = data_of(
+        await gql("""{ county { households registeredPoorHouseholds } townships { villages { householdCount registeredPoorHouseholds
+          all: households(first: 0) { totalCount } poor: households(first: 0, filter: {registeredPoor: true}) { totalCount } } } }""")
+    )
+    villages = [v for t in data["townships"] for v in t["villages"]]
+    assert all(v["householdCount"] == v["all"]["totalCount"] for v in villages)
+    assert all(v["registeredPoorHouseholds"] == v["poor"]["totalCount"] for v in villages)
+    assert sum(v["householdCount"] for v in villages) == data["county"]["households"]
+    assert sum(v["registeredPoorHouseholds"] for v in villages) == data["county"]["registeredPoorHouseholds"]
