@@ -36,7 +36,7 @@ $(AUDIT_DEPS): $(AUDIT)/package.json $(AUDIT)/package-lock.json
 	@touch $@
 
 bench: setup
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
 
 # The property-based test with many more generated queries than the test command runs.
 soak: setup

@@ -2,7 +2,7 @@
 HTTP, and the same component queries run as raw Cypher through the driver side by side, with the ratio.
 
 Prints figures; not a test. Needs a seeded demo county: `--uri bolt://...` (else TEST_NEO4J_URI).
-Usage: python bench/analysts.py [--uri URI] [--runs N]
+Usage: python -m bench.analysts [--uri URI] [--runs N]
 """
 
 from __future__ import annotations
@@ -11,18 +11,12 @@ import argparse
 import asyncio
 import os
 import statistics
-import subprocess
-import sys
-import time
-from collections.abc import Callable
-from pathlib import Path
 
 import httpx
 
+from bench.common import serving, summary, timed
 from graph import stats as g_stats
 from graph.driver import open_driver
-
-ROOT = Path(__file__).resolve().parent.parent
 
 ROLLUP = """query($level: PlaceLevel!) { rollup(level: $level) { totalCount edges { node { code name stats {
   year households registeredPoorHouseholds population povertyIncidence byStatus { status households }
@@ -42,32 +36,9 @@ COMPONENTS = (
 )
 
 
-def timed(action: Callable[[], object], runs: int) -> list[float]:
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
-def summary(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
-    return f"p50 {statistics.median(samples):8.2f} ms  p99 {p99:8.2f} ms"
-
-
 def run(uri: str, runs: int) -> None:
-    port = free_port()
-    env = {**os.environ, "NEO4J_URI": uri, "PORT": str(port), "SEED_DEMO": "false", "LOG_LEVEL": "warning"}
-    server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve"], env=env, cwd=ROOT)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            _wait_ready(client)
-            _bench(client, uri, runs)
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    with serving(uri) as client:
+        _bench(client, uri, runs)
 
 
 def _bench(client: httpx.Client, uri: str, runs: int) -> None:
@@ -100,23 +71,6 @@ def _bench(client: httpx.Client, uri: str, runs: int) -> None:
         print(f"  ratio (p50)   : {statistics.median(samples) / statistics.median(raw_samples):.2f}")
     loop.run_until_complete(driver.close())
     loop.close()
-
-
-def free_port() -> int:
-    from graph.local_neo4j import free_port as find
-
-    return find()
-
-
-def _wait_ready(client: httpx.Client) -> None:
-    for _ in range(300):
-        try:
-            if client.get("/readyz").status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the server did not become ready")
 
 
 def main() -> None:

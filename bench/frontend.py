@@ -2,7 +2,7 @@
 loopback HTTP and as the equivalent raw Cypher through the driver, with the ratio.
 
 Prints figures; not a test. Needs a seeded demo county: `--uri bolt://...` (else TEST_NEO4J_URI, else a
-local Neo4j is started and seeded here). Usage: python bench/frontend.py [--uri URI] [--runs N]
+local Neo4j is started and seeded here). Usage: python -m bench.frontend [--uri URI] [--runs N]
 """
 
 from __future__ import annotations
@@ -11,22 +11,12 @@ import argparse
 import asyncio
 import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Callable
-from pathlib import Path
 
 import httpx
 
-from graph.constraints import migrate
-from graph.driver import Graph, open_driver
-from graph.local_neo4j import LocalNeo4j, free_port
-from graph.places import county_exists
-from seeds import seed_demo_county
-
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import ensure_seeded, neo4j, serving, summary, timed
+from graph.driver import open_driver
 
 DASHBOARD = """{ townships { code name villages { code name
   all: households(first: 0) { totalCount }
@@ -51,32 +41,9 @@ RETURN h.id AS id, h.headName AS headName, h.status AS status, v.name AS village
 ORDER BY h.id LIMIT 100"""
 
 
-def timed(action: Callable[[], object], runs: int) -> list[float]:
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
-def summary(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
-    return f"p50 {statistics.median(samples):7.2f} ms  p99 {p99:7.2f} ms  {1000 / statistics.median(samples):7.1f}/s"
-
-
 def run(uri: str, runs: int) -> None:
-    port = free_port()
-    env = {**os.environ, "NEO4J_URI": uri, "PORT": str(port), "SEED_DEMO": "false", "LOG_LEVEL": "warning"}
-    server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve"], env=env, cwd=ROOT)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            _wait_ready(client)
-            _bench(client, uri, runs)
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    with serving(uri) as client:
+        _bench(client, uri, runs)
 
 
 def _bench(client: httpx.Client, uri: str, runs: int) -> None:
@@ -137,44 +104,14 @@ def _bench(client: httpx.Client, uri: str, runs: int) -> None:
     print(f"  ratio (p50)   : {statistics.median(pages_api) / statistics.median(pages_raw):.2f}")
 
 
-def _wait_ready(client: httpx.Client) -> None:
-    for _ in range(300):
-        try:
-            if client.get("/readyz").status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the server did not become ready")
-
-
-async def _ensure_seeded(uri: str) -> None:
-    driver = open_driver(uri)
-    try:
-        await migrate(driver)
-        if not await Graph(driver).read(county_exists):
-            await seed_demo_county(driver)
-    finally:
-        await driver.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--uri", default=os.environ.get("TEST_NEO4J_URI"))
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
-    if args.uri:
-        asyncio.run(_ensure_seeded(args.uri))
-        run(args.uri, args.runs)
-        return
-    with tempfile.TemporaryDirectory() as data_dir:
-        local = LocalNeo4j(data_dir=Path(data_dir), port=free_port())
-        asyncio.run(local.start())
-        try:
-            asyncio.run(_ensure_seeded(local.uri))
-            run(local.uri, args.runs)
-        finally:
-            local.stop()
+    with neo4j(args.uri) as uri:
+        asyncio.run(ensure_seeded(uri))
+        run(uri, args.runs)
 
 
 if __name__ == "__main__":
