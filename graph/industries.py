@@ -391,19 +391,23 @@ async def industries_by_household(tx: AsyncManagedTransaction, ids: list[str]) -
 
 async def drive_links_by_household(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, list[DriveLinkRecord]]:
     result = await tx.run(DRIVE_LINKS_BY_HOUSEHOLD, ids=ids)
-    return {
-        r["id"]: [
-            DriveLinkRecord(
-                enterprise_id=link["enterprise"]["id"],
-                enterprise=EnterpriseRecord.from_map(link["enterprise"]),
-                mode=link["mode"],
-                since=link["since"],
-                income_gain=from_fen(link["incomeGainFen"]),
-            )
-            for link in r["links"]
-        ]
-        async for r in result
-    }
+    return {r["id"]: [drive_link(link) for link in r["links"]] async for r in result}
+
+
+def drive_link(link: dict[str, Any]) -> DriveLinkRecord:
+    """A drive link read with its enterprise (`{enterprise, mode, since, incomeGainFen}`)."""
+    return DriveLinkRecord(
+        enterprise_id=link["enterprise"]["id"],
+        enterprise=EnterpriseRecord.from_map(link["enterprise"]),
+        mode=link["mode"],
+        since=_year(link["since"]),
+        income_gain=from_fen(link["incomeGainFen"]),
+    )
+
+
+def _year(value: Any) -> int | None:
+    """The year a link started: stored as a Date or as a year."""
+    return None if value is None else int(getattr(value, "year", value))
 
 
 async def coverage_of_industry_sets(tx: AsyncManagedTransaction, sets: list[list[str]]) -> list[CoverageRecord]:

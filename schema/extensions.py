@@ -36,8 +36,9 @@ def _client_code(error: GraphQLError) -> str | None:
         return "TIMEOUT"
     if isinstance(original, FilterTooLarge | UnicodeEncodeError):
         return "BAD_USER_INPUT"
-    if isinstance(original, GraphQLError) and original.original_error is None:
-        # Input coercion (a wrong type for an argument or variable) wraps a plain GraphQLError.
+    if isinstance(original, GraphQLError) and original.original_error is None and error.path is None:
+        # Input coercion (a wrong type for an argument or variable) wraps a plain GraphQLError; one with a
+        # path was raised while serializing our own output, which is our fault, not the client's.
         return "BAD_USER_INPUT"
     return None
 

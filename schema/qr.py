@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from graph.qr import QrTargetKind, resolve_token
+from graph.qr import HouseholdCard, QrTargetKind, resolve_token
 from schema.context import Info
 from schema.households import Household, load_household
 from schema.places import Township, Village, load_township, load_village
@@ -36,6 +36,25 @@ class QrCode:
         return cls(token=token, url=scan_url(info.context.public_url, token))
 
 
+def prime_card(info: Info, card: HouseholdCard) -> None:
+    """Fill the request's loaders with the card, so that the scan's nested fields cost no round trip."""
+    loaders = info.context.loaders
+    key = card.household.id
+    loaders.households.prime(key, card.household)
+    loaders.villages.prime(card.village.code, card.village)
+    loaders.townships.prime(card.township.code, card.township)
+    loaders.qr_tokens[QrTargetKind.HOUSEHOLD].prime(key, card.token)
+    loaders.members.prime(key, card.members)
+    loaders.measures.prime(key, card.measures)
+    loaders.helpers.prime(key, card.helpers)
+    loaders.industry_codes_by_household.prime(key, [i.code for i in card.industries])
+    loaders.industries.prime_many({i.code: i for i in card.industries})
+    loaders.drive_links.prime(key, card.links)
+    loaders.enterprises.prime_many({link.enterprise_id: link.enterprise for link in card.links if link.enterprise})
+    loaders.policy_codes_by_household.prime(key, [p.code for p in card.policies])
+    loaders.policies.prime_many({p.code: p for p in card.policies})
+
+
 def scan_url(public_url: str, token: str) -> str:
     return f"{public_url}/q/{token}"
 
@@ -46,9 +65,9 @@ async def scan(info: Info, token: str) -> Household | Village | Township | None:
     target = await info.context.graph.read(resolve_token, token)
     if target is None:
         return None
-    if target.household is not None:
-        info.context.loaders.households.prime(target.key, target.household)
-        return Household.from_record(target.household)
+    if target.card is not None:
+        prime_card(info, target.card)
+        return Household.from_record(target.card.household)
     if target.kind is QrTargetKind.HOUSEHOLD:
         return await load_household(info, target.key)
     if target.kind is QrTargetKind.VILLAGE:

@@ -85,3 +85,28 @@ async def test_scan_page_shows_the_household(gql: GraphQLPost, http: httpx.Async
     page = await http.get(httpx.URL(household["qr"]["url"]).path)
     assert page.status_code == 200
     assert household["headName"] in page.text and household["village"]["name"] in page.text
+
+
+async def test_a_scan_shows_exactly_what_the_household_query_shows(gql: GraphQLPost) -> None:
+    # The scan reads the whole card in one query; it must agree with the field-by-field reads.
+    card = """id headName status size village { code name township { code name kind } } members { name relation birthDate health }
+      industries { code name } drivenBy { mode since incomeGain enterprise { id name industry { code } } }
+      policies { code name kind } measures { kind subKind year amount description } helpers { id name role unit }
+      qr { token url }"""
+    edges = data_of(
+        await gql(
+            "{ households(first: 8, filter: {registeredPoor: true, drivenByEnterprise: true}) { edges { node { id qr { token } } } } }"
+        )
+    )["households"]["edges"]
+    for edge in edges:
+        scanned = data_of(
+            await gql(
+                f"query($t: String!) {{ scan(token: $t) {{ ... on Household {{ {card} }} }} }}",
+                {"t": edge["node"]["qr"]["token"]},
+            )
+        )
+        direct = data_of(
+            await gql(f"query($id: ID!) {{ household(id: $id) {{ {card} }} }}", {"id": edge["node"]["id"]})
+        )
+        assert scanned["scan"] == direct["household"]
+        assert scanned["scan"]["members"] and scanned["scan"]["drivenBy"]
