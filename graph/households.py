@@ -12,7 +12,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.filters import compile_filter
 from graph.money import from_fen
-from graph.paging import Page, PagedList, PageRequest, collect_pages
+from graph.paging import Page, PagedList, PageRequest
 
 # The projection every household read returns; size is derived from the members.
 HOUSEHOLD_MAP = """h {
@@ -334,11 +334,8 @@ async def page_households(
 ) -> dict[str, Page[HouseholdRecord]]:
     """One page of households for each scope key (a village code, a project code...), in one query."""
     where, params = household_filter.where()
-    # The query text is assembled from the fixed fragments above only; every value is a parameter.
     sort_value, ascending = _ORDER[order]
-    query = _paged(scope).page_query(where, sort_value, ascending, request.backward)
-    result = await tx.run(query, scopes=scope_keys, **params, **request.params)
-    return await collect_pages(result, scope_keys, request, _ORDER[order][1], _household_row)
+    return await _paged(scope).pages(tx, scope_keys, request, _household_row, sort_value, ascending, where, params)
 
 
 def _household_row(row: dict[str, Any]) -> tuple[HouseholdRecord, str]:
@@ -350,8 +347,7 @@ async def count_households(
     tx: AsyncManagedTransaction, scope: HouseholdScope, scope_keys: list[str], household_filter: HouseholdFilter
 ) -> dict[str, int]:
     where, params = household_filter.where()
-    result = await tx.run(_paged(scope).count_query(where), scopes=scope_keys, **params)
-    return {r["scope"]: r["total"] async for r in result}
+    return await _paged(scope).counts(tx, scope_keys, where, params)
 
 
 async def cadres_by_id(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, CadreRecord]:
@@ -372,14 +368,11 @@ _PAGED_MEASURES = PagedList(
 async def page_measures(
     tx: AsyncManagedTransaction, household_ids: list[str], request: PageRequest
 ) -> dict[str, Page[MeasureRecord]]:
-    query = _PAGED_MEASURES.page_query("true", "m.year", ascending=False, backward=request.backward)
-    result = await tx.run(query, scopes=household_ids, **request.params)
-    return await collect_pages(result, household_ids, request, False, _measure_row)
+    return await _PAGED_MEASURES.pages(tx, household_ids, request, _measure_row, "m.year", ascending=False)
 
 
 async def count_measures(tx: AsyncManagedTransaction, household_ids: list[str]) -> dict[str, int]:
-    result = await tx.run(_PAGED_MEASURES.count_query("true"), scopes=household_ids)
-    return {r["scope"]: r["total"] async for r in result}
+    return await _PAGED_MEASURES.counts(tx, household_ids)
 
 
 def _measure_row(row: dict[str, Any]) -> tuple[MeasureRecord, str]:

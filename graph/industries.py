@@ -360,17 +360,14 @@ async def page_enterprises(
 ) -> Page[EnterpriseRecord]:
     where, params = enterprise_filter.where()
     sort_value, ascending = _ENTERPRISE_ORDER[order]
-    query = _PAGED_ENTERPRISES.page_query(where, sort_value, ascending, request.backward)
-    result = await tx.run(query, scopes=[COUNTY_SCOPE], **params, **request.params)
-    pages = await collect_pages(result, [COUNTY_SCOPE], request, ascending, _enterprise_row)
+    scopes = [COUNTY_SCOPE]
+    pages = await _PAGED_ENTERPRISES.pages(tx, scopes, request, _enterprise_row, sort_value, ascending, where, params)
     return pages[COUNTY_SCOPE]
 
 
 async def count_enterprises(tx: AsyncManagedTransaction, enterprise_filter: EnterpriseFilter) -> int:
     where, params = enterprise_filter.where()
-    result = await tx.run(_PAGED_ENTERPRISES.count_query(where), scopes=[COUNTY_SCOPE], **params)
-    total: int = (await result.single(strict=True))["total"]
-    return total
+    return (await _PAGED_ENTERPRISES.counts(tx, [COUNTY_SCOPE], where, params))[COUNTY_SCOPE]
 
 
 def _enterprise_row(row: dict[str, Any]) -> tuple[EnterpriseRecord, str]:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from neo4j import AsyncResult
+from neo4j import AsyncManagedTransaction, AsyncResult
 
 T = TypeVar("T")
 
@@ -114,6 +114,33 @@ CALL (scope) {{
   LIMIT $limit
 }}
 RETURN scope, collect({{{self.item}: {self.projection}, sortValue: sortValue}}) AS rows"""
+
+    async def pages(
+        self,
+        tx: AsyncManagedTransaction,
+        scope_keys: list[str],
+        request: PageRequest,
+        parse: Callable[[dict[str, Any]], tuple[T, str]],
+        sort_value: str,
+        ascending: bool,
+        where: str = "true",
+        params: dict[str, Any] | None = None,
+    ) -> dict[str, Page[T]]:
+        """One page for each scope key, in one query; `where` is fixed text, values go in `params`."""
+        query = self.page_query(where, sort_value, ascending, request.backward)
+        result = await tx.run(query, scopes=scope_keys, **(params or {}), **request.params)
+        return await collect_pages(result, scope_keys, request, ascending, parse)
+
+    async def counts(
+        self,
+        tx: AsyncManagedTransaction,
+        scope_keys: list[str],
+        where: str = "true",
+        params: dict[str, Any] | None = None,
+    ) -> dict[str, int]:
+        """How many rows match, for each scope key, in one query."""
+        result = await tx.run(self.count_query(where), scopes=scope_keys, **(params or {}))
+        return {r["scope"]: r["total"] async for r in result}
 
     def count_query(self, where: str) -> str:
         return f"""

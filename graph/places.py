@@ -9,7 +9,7 @@ from typing import Any
 from neo4j import AsyncManagedTransaction
 
 from graph.filters import compile_filter
-from graph.paging import Page, PagedList, PageRequest, collect_pages
+from graph.paging import Page, PagedList, PageRequest
 
 # The one scope of county-wide lists.
 COUNTY_SCOPE = "county"
@@ -182,19 +182,14 @@ async def page_villages(
     """One page of the county's villages (the query takes a scope list, of one here)."""
     where, params = village_filter.where()
     sort_value, ascending = _VILLAGE_ORDER[order]
-    query = _PAGED_VILLAGES.page_query(where, sort_value, ascending, request.backward)
-    result = await tx.run(query, scopes=[COUNTY_SCOPE], **params, **request.params)
-    pages = await collect_pages(result, [COUNTY_SCOPE], request, ascending, _village_row)
+    scopes = [COUNTY_SCOPE]
+    pages = await _PAGED_VILLAGES.pages(tx, scopes, request, _village_row, sort_value, ascending, where, params)
     return pages[COUNTY_SCOPE]
 
 
 async def count_villages(tx: AsyncManagedTransaction, village_filter: VillageFilter) -> int:
     where, params = village_filter.where()
-    record = await (await tx.run(_PAGED_VILLAGES.count_query(where), scopes=[COUNTY_SCOPE], **params)).single(
-        strict=True
-    )
-    total: int = record["total"]
-    return total
+    return (await _PAGED_VILLAGES.counts(tx, [COUNTY_SCOPE], where, params))[COUNTY_SCOPE]
 
 
 def _village_row(row: dict[str, Any]) -> tuple[VillageRecord, str]:

@@ -11,7 +11,7 @@ from typing import Any
 from neo4j import AsyncManagedTransaction
 
 from graph.money import CENT, from_fen
-from graph.paging import Page, PagedList, PageRequest, collect_pages
+from graph.paging import Page, PagedList, PageRequest
 
 POLICY_MAP = "p {.code, .name, .kind, .rateCap, .minSumInsuredFen, .description}"
 
@@ -188,14 +188,11 @@ async def claims_by_id(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str,
 async def page_claims(
     tx: AsyncManagedTransaction, scope: ClaimScope, scope_keys: list[str], request: PageRequest
 ) -> dict[str, Page[ClaimRecord]]:
-    query = _PAGED_CLAIMS[scope].page_query("true", _CLAIM_SORT, ascending=False, backward=request.backward)
-    result = await tx.run(query, scopes=scope_keys, **request.params)
-    return await collect_pages(result, scope_keys, request, False, _claim_row)
+    return await _PAGED_CLAIMS[scope].pages(tx, scope_keys, request, _claim_row, _CLAIM_SORT, ascending=False)
 
 
 async def count_claims(tx: AsyncManagedTransaction, scope: ClaimScope, scope_keys: list[str]) -> dict[str, int]:
-    result = await tx.run(_PAGED_CLAIMS[scope].count_query("true"), scopes=scope_keys)
-    return {r["scope"]: r["total"] async for r in result}
+    return await _PAGED_CLAIMS[scope].counts(tx, scope_keys)
 
 
 def _claim_row(row: dict[str, Any]) -> tuple[ClaimRecord, str]:

@@ -11,7 +11,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.filters import compile_filter
 from graph.money import from_fen
-from graph.paging import Page, PagedList, PageRequest, collect_pages
+from graph.paging import Page, PagedList, PageRequest
 
 PROJECT_MAP = """p {
   .code, .name, .year, .purpose, .stage, .started, .completed, .performanceScore, .nature,
@@ -207,11 +207,8 @@ async def page_projects(
     request: PageRequest,
 ) -> dict[str, Page[ProjectRecord]]:
     where, params = project_filter.where()
-    # Assembled from the fixed fragments above only; every value is a parameter.
     sort_value, ascending = _ORDER[order]
-    query = _paged(scope).page_query(where, sort_value, ascending, request.backward)
-    result = await tx.run(query, scopes=scope_keys, **params, **request.params)
-    return await collect_pages(result, scope_keys, request, _ORDER[order][1], _project_row)
+    return await _paged(scope).pages(tx, scope_keys, request, _project_row, sort_value, ascending, where, params)
 
 
 def _project_row(row: dict[str, Any]) -> tuple[ProjectRecord, str]:
@@ -223,5 +220,4 @@ async def count_projects(
     tx: AsyncManagedTransaction, scope: ProjectScope, scope_keys: list[str], project_filter: ProjectFilter
 ) -> dict[str, int]:
     where, params = project_filter.where()
-    result = await tx.run(_paged(scope).count_query(where), scopes=scope_keys, **params)
-    return {r["scope"]: r["total"] async for r in result}
+    return await _paged(scope).counts(tx, scope_keys, where, params)

@@ -18,7 +18,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.households import HOUSEHOLD_MAP, HouseholdRecord
 from graph.money import CENT, from_fen
-from graph.paging import Page, PagedList, PageRequest, collect_pages
+from graph.paging import Page, PagedList, PageRequest
 
 # Each project benefiting a household, its beneficiary count, the household's rank among them by id,
 # and the project's allocations: what the attribution needs.
@@ -383,21 +383,20 @@ async def page_multiply_driven(
     request: PageRequest,
 ) -> Page[HouseholdRecord]:
     """Households driven by more than one enterprise, by id."""
-    query = _PAGED_MULTIPLY_DRIVEN.page_query(_MULTIPLY_DRIVEN_WHERE, "h.id", True, request.backward)
     params = _multiply_driven_params(industry_codes, enterprise_ids)
-    result = await tx.run(query, scopes=[MULTIPLY_DRIVEN_SCOPE], **params, **request.params)
-    pages = await collect_pages(result, [MULTIPLY_DRIVEN_SCOPE], request, True, _household_row)
+    scopes = [MULTIPLY_DRIVEN_SCOPE]
+    pages = await _PAGED_MULTIPLY_DRIVEN.pages(
+        tx, scopes, request, _household_row, "h.id", True, _MULTIPLY_DRIVEN_WHERE, params
+    )
     return pages[MULTIPLY_DRIVEN_SCOPE]
 
 
 async def count_multiply_driven(
     tx: AsyncManagedTransaction, industry_codes: list[str] | None, enterprise_ids: list[str] | None
 ) -> int:
-    query = _PAGED_MULTIPLY_DRIVEN.count_query(_MULTIPLY_DRIVEN_WHERE)
     params = _multiply_driven_params(industry_codes, enterprise_ids)
-    result = await tx.run(query, scopes=[MULTIPLY_DRIVEN_SCOPE], **params)
-    total: int = (await result.single(strict=True))["total"]
-    return total
+    counts = await _PAGED_MULTIPLY_DRIVEN.counts(tx, [MULTIPLY_DRIVEN_SCOPE], _MULTIPLY_DRIVEN_WHERE, params)
+    return counts[MULTIPLY_DRIVEN_SCOPE]
 
 
 def _household_row(row: dict[str, Any]) -> tuple[HouseholdRecord, str]:
