@@ -15,6 +15,7 @@ from strawberry.types import ExecutionContext
 from schema.extensions import ErrorCodes, ReportingParserCache, RoundTrips
 from schema.households import Household
 from schema.limits import EnforceLimits, QueryLimits
+from schema.mutation import mutation_type
 from schema.places import Township, Village
 from schema.query import Query
 from schema.scalars import DECIMAL
@@ -44,6 +45,7 @@ def build_schema(limits: QueryLimits | None = None, *, production: bool = False)
         extensions.append(DisableIntrospection)
     return Schema(
         query=Query,
+        mutation=mutation_type(),
         types=[Township, Village, Household],
         extensions=extensions,
         config=StrawberryConfig(scalar_map={decimal.Decimal: DECIMAL}, disable_field_suggestions=production),

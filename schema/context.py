@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
+from graph.access import Role, Viewer
 from graph.driver import CountingGraph, Graph
 from schema.loaders import Loaders
 
@@ -20,14 +21,26 @@ class Context:
     graph: CountingGraph
     loaders: Loaders
     public_url: str
+    viewer: Viewer
 
     @classmethod
     def create(
-        cls, graph: Graph, public_url: str, request: Request | WebSocket | None = None, response: Response | None = None
+        cls,
+        graph: Graph,
+        public_url: str,
+        request: Request | WebSocket | None = None,
+        response: Response | None = None,
+        viewer: Viewer | None = None,
     ) -> Context:
         counting = CountingGraph(graph)
         return cls(
-            request=request, response=response, graph=counting, loaders=Loaders.create(counting), public_url=public_url
+            request=request,
+            response=response,
+            graph=counting,
+            loaders=Loaders.create(counting),
+            public_url=public_url,
+            # Until authentication lands every caller is treated as an administrator, as before roles existed.
+            viewer=viewer or Viewer(Role.ADMIN, sub="unauthenticated"),
         )
 
 

@@ -27,6 +27,12 @@ ROOT = Path(__file__).resolve().parent.parent
 GraphQLPost = Callable[..., Awaitable[dict[str, Any]]]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that write to the shared demo county run last, so that every read-only test (the article's
+    figures among them) sees the county as seeded. A stable sort keeps each group's order."""
+    items.sort(key=lambda item: item.get_closest_marker("mutates") is not None)
+
+
 @pytest.fixture(scope="session")
 def neo4j_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     configured = os.environ.get("TEST_NEO4J_URI")

@@ -1,0 +1,19 @@
+"""What is derived from households and kept up to date on write: each write calls `refresh_after_write` in
+its own transaction, so what is derived can never disagree with what the households say."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+
+from neo4j import AsyncManagedTransaction
+
+Refresher = Callable[[AsyncManagedTransaction, Sequence[str]], Awaitable[None]]
+
+# Each derived structure (alerts, village aggregates, ...) adds its refresher here; they run in order.
+REFRESHERS: list[Refresher] = []
+
+
+async def refresh_after_write(tx: AsyncManagedTransaction, household_ids: Sequence[str]) -> None:
+    """Brings everything derived from these households up to date, inside the write's transaction."""
+    for refresh in REFRESHERS:
+        await refresh(tx, household_ids)

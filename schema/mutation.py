@@ -1,0 +1,13 @@
+"""The root Mutation: each aggregate's mutations, merged into one type."""
+
+from __future__ import annotations
+
+from strawberry.tools import merge_types
+
+# Each aggregate's class of mutations (a @strawberry.type whose fields are @strawberry.mutation).
+MUTATION_TYPES: tuple[type, ...] = ()
+
+
+def mutation_type() -> type | None:
+    """The merged Mutation type, or None while no aggregate has mutations."""
+    return merge_types("Mutation", MUTATION_TYPES) if MUTATION_TYPES else None
