@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import decimal
-import re
 
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
+from graph import money
 from schema.errors import BadUserInput
 
 CENT = decimal.Decimal("0.01")
-# Up to ten trillion yuan, at most two decimals: no exponents, separators, blanks, NaN or infinities.
-MONEY = re.compile(r"-?[0-9]{1,13}(\.[0-9]{1,2})?")
 
 
 def serialize_money(value: decimal.Decimal) -> str:
@@ -20,15 +18,10 @@ def serialize_money(value: decimal.Decimal) -> str:
 
 
 def parse_money(value: object) -> decimal.Decimal:
-    # Floats are refused: 0.1 + 0.2 is not money. Strings and integers are exact.
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise BadUserInput(f'a Decimal is a string such as "31767.18", not {value!r}')
-    text = str(value)
-    if not MONEY.fullmatch(text):
-        raise BadUserInput(
-            f'a Decimal is up to 13 digits with at most two decimals, such as "31767.18", not {text[:40]!r}'
-        )
-    return decimal.Decimal(text)
+    try:
+        return money.parse_money(value)
+    except money.MoneyError as error:
+        raise BadUserInput(str(error)) from None
 
 
 # Types annotate money as decimal.Decimal; the schema maps it to this scalar (StrawberryConfig.scalar_map).

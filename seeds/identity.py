@@ -1,44 +1,12 @@
-"""Resident identity numbers (居民身份证号码, GB 11643-1999): 6-digit region, 8-digit birth date, 3-digit
-sequence (odd for men, even for women) and an ISO 7064 MOD 11-2 check character (`0`-`9` or `X`)."""
+"""Allocating the demo county's resident identity numbers; their rules and checks live in graph/id_numbers.py."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
+from graph.id_numbers import check_char
+
 REGION = "141130"
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-CHECK_CHARS = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
-
-
-def check_char(first17: str) -> str:
-    """The check character for the first 17 digits."""
-    if len(first17) != 17 or not first17.isdigit():
-        raise ValueError(f"an ID number's body must be 17 digits, got {first17!r}")
-    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
-    return CHECK_CHARS[total % 11]
-
-
-def is_valid(id_number: str) -> bool:
-    """True when the shape, the birth date and the check character are all right."""
-    if not _SHAPE.match(id_number):
-        return False
-    try:
-        birth_date(id_number)
-    except ValueError:
-        return False
-    return check_char(id_number[:17]) == id_number[17]
-
-
-def birth_date(id_number: str) -> date:
-    """The birth date an ID number encodes."""
-    return date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
-
-
-def is_male(id_number: str) -> bool:
-    """The sequence's last digit is odd for men, even for women."""
-    return int(id_number[16]) % 2 == 1
 
 
 def make_id(born: date, sequence: int, region: str = REGION) -> str:

@@ -4,8 +4,9 @@ from datetime import date
 
 import pytest
 
+from graph.id_numbers import birth_date, check_char, is_male, is_valid
 from graph.loader import Batch
-from seeds.identity import IdAllocator, birth_date, check_char, is_male, is_valid, make_id
+from seeds.identity import IdAllocator, make_id
 
 
 @pytest.mark.parametrize(
