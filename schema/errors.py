@@ -20,3 +20,11 @@ class BadUserInput(ClientError):
 
 class NotFound(ClientError):
     code = "NOT_FOUND"
+
+
+class Forbidden(ClientError):
+    code = "FORBIDDEN"
+
+
+class Conflict(ClientError):
+    code = "CONFLICT"
