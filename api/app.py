@@ -10,16 +10,19 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.websockets import WebSocket
 
+from api.auth import JwtBackend, TokenVerifier, caller_of, unauthenticated_response
 from api.body_limit import BodyLimit
 from api.database import Database, open_database
 from api.graphql_http import GraphQLApp
 from api.scan_page import SCAN_QUERY, render_scan_page, scan_found
 from api.settings import Settings
+from graph.access import Viewer
 from graph.constraints import is_migrated
 from graph.driver import Graph
 from graph.qr import resolve_token
@@ -45,7 +48,8 @@ class AppState:
         return self.database.graph
 
     def context(self, request: Request | WebSocket | None = None, response: Response | None = None) -> Context:
-        return Context.create(self.graph, self.settings.public_url, request=request, response=response)
+        viewer = caller_of(request).viewer if request is not None else Viewer.anonymous()
+        return Context.create(self.graph, self.settings.public_url, request=request, response=response, viewer=viewer)
 
 
 def query_limits(settings: Settings) -> QueryLimits:
@@ -61,6 +65,7 @@ def query_limits(settings: Settings) -> QueryLimits:
 def create_app(settings: Settings | None = None) -> Starlette:
     """The app; with no settings it reads them from the environment (what `uvicorn --factory` does)."""
     settings = settings or Settings.from_env()
+    verifier = TokenVerifier.from_settings(settings)  # production without a key: a SettingsError, no start
     schema = build_schema(query_limits(settings), production=not settings.development)
     graphql = GraphQLApp(
         schema,
@@ -129,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         lifespan=lifespan,
         middleware=[
-            Middleware(BodyLimit, max_bytes=settings.max_body_bytes, drain_bytes=settings.max_body_drain_bytes)
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes, drain_bytes=settings.max_body_drain_bytes),
+            Middleware(AuthenticationMiddleware, backend=JwtBackend(verifier), on_error=unauthenticated_response),
         ],
     )

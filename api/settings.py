@@ -49,6 +49,13 @@ class Settings:
     max_body_bytes: int = 1_048_576
     max_body_drain_bytes: int = 8 * 1_048_576
     max_batch_operations: int = 0
+    # Authentication: HS256 tokens signed with jwt_secret, or RS256/ES256 tokens whose keys the JWKS URL
+    # serves; in development with neither, a secret generated once under data_dir (api/auth.py).
+    jwt_secret: str | None = field(default=None, repr=False)
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_leeway_s: float = 0.0
 
     @property
     def development(self) -> bool:
@@ -85,6 +92,11 @@ class Settings:
             "max_body_bytes": _limit(env, "MAX_BODY_BYTES", 1_048_576),
             "max_body_drain_bytes": _limit(env, "MAX_BODY_DRAIN_BYTES", 8 * 1_048_576),
             "max_batch_operations": _limit(env, "MAX_BATCH_OPERATIONS", 0),
+            "jwt_secret": env.get("JWT_SECRET") or None,
+            "jwt_jwks_url": _jwks_url(env),
+            "jwt_issuer": env.get("JWT_ISSUER") or None,
+            "jwt_audience": env.get("JWT_AUDIENCE") or None,
+            "jwt_leeway_s": _seconds(env, "JWT_LEEWAY_S", 0.0),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
@@ -141,6 +153,13 @@ def _neo4j_uri(env: Mapping[str, str]) -> str | None:
             f"NEO4J_URI must start with one of {', '.join(s + '://' for s in NEO4J_SCHEMES)}, not {uri!r}"
         )
     return uri
+
+
+def _jwks_url(env: Mapping[str, str]) -> str | None:
+    url = env.get("JWT_JWKS_URL") or None
+    if url is not None and url.partition("://")[0].lower() not in ("http", "https"):
+        raise SettingsError(f"JWT_JWKS_URL must be an http:// or https:// URL, not {url!r}")
+    return url
 
 
 def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:

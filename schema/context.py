@@ -9,8 +9,9 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
-from graph.access import Role, Viewer
+from graph.access import Viewer
 from graph.driver import CountingGraph, Graph
+from graph.masking import Access
 from schema.loaders import Loaders
 
 
@@ -32,15 +33,15 @@ class Context:
         response: Response | None = None,
         viewer: Viewer | None = None,
     ) -> Context:
-        counting = CountingGraph(graph)
+        viewer = viewer or Viewer.anonymous()
+        counting = CountingGraph(graph, access=Access(viewer))
         return cls(
             request=request,
             response=response,
             graph=counting,
             loaders=Loaders.create(counting),
             public_url=public_url,
-            # Until authentication lands every caller is treated as an administrator, as before roles existed.
-            viewer=viewer or Viewer(Role.ADMIN, sub="unauthenticated"),
+            viewer=viewer,
         )
 
 

@@ -1,5 +1,9 @@
 """Session fixtures: a real Neo4j (TEST_NEO4J_URI, or a throwaway local one on a free port), the demo county
-seeded once, and the real app served by uvicorn in a child process on a free port."""
+seeded once, and the real app served by uvicorn in a child process on a free port.
+
+The server verifies tokens signed with tests.helpers.TEST_JWT_SECRET. `http` and `gql` ask as an ADMIN
+unless told otherwise: `gql(query, variables, as_viewer=Viewer(Role.CADRE, "c1", frozenset({code})))`,
+`as_viewer=Viewer.anonymous()` for no credentials; `anonymous_http` is a client that sends none."""
 
 from __future__ import annotations
 
@@ -16,11 +20,13 @@ import httpx
 import pytest
 from neo4j import AsyncDriver
 
+from graph.access import Role, Viewer
 from graph.constraints import migrate
 from graph.driver import Graph, open_driver
 from graph.local_neo4j import LocalNeo4j, free_port
 from graph.places import county_exists
 from seeds import seed_demo_county
+from tests.helpers import TEST_JWT_SECRET, bearer, mint_token, token_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,7 +92,10 @@ def server(neo4j_uri: str, demo_county: Graph, tmp_path_factory: pytest.TempPath
         "SEED_DEMO": "false",
         "ENVIRONMENT": "development",
         "DATA_DIR": str(tmp_path_factory.mktemp("server-data")),
+        "JWT_SECRET": TEST_JWT_SECRET,
     }
+    for unset in ("JWT_JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE", "JWT_LEEWAY_S"):
+        env.pop(unset, None)
     log_path = tmp_path_factory.mktemp("server-log") / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -119,16 +128,34 @@ def _wait_ready(base_url: str, process: subprocess.Popen[bytes], log_path: Path,
 
 @pytest.fixture(scope="session")
 async def http(server: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client that sends an ADMIN's Bearer token with every request (valid for the whole session)."""
+    token = mint_token(Role.ADMIN, sub="test-admin", ttl_s=24 * 3600)
+    async with httpx.AsyncClient(base_url=server, timeout=30, headers=bearer(token)) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def anonymous_http(server: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client that sends no credentials."""
     async with httpx.AsyncClient(base_url=server, timeout=30) as client:
         yield client
 
 
 @pytest.fixture(scope="session")
-def gql(http: httpx.AsyncClient) -> GraphQLPost:
-    """POST a GraphQL request over HTTP; returns the JSON body. Fails on transport errors only."""
+def gql(http: httpx.AsyncClient, anonymous_http: httpx.AsyncClient) -> GraphQLPost:
+    """POST a GraphQL request over HTTP as an ADMIN, or `as_viewer`; returns the JSON body. Fails on
+    transport errors only. Other keywords go into the request body (`operationName`, `extensions`)."""
 
-    async def post(query: str, variables: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
-        response = await http.post("/graphql", json={"query": query, "variables": variables or {}, **extra})
+    async def post(
+        query: str, variables: dict[str, Any] | None = None, *, as_viewer: Viewer | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        payload = {"query": query, "variables": variables or {}, **extra}
+        if as_viewer is None:
+            response = await http.post("/graphql", json=payload)
+        elif as_viewer.role is Role.ANONYMOUS:
+            response = await anonymous_http.post("/graphql", json=payload)
+        else:
+            response = await http.post("/graphql", json=payload, headers=bearer(token_for(as_viewer)))
         body: dict[str, Any] = response.json()
         return body
 
