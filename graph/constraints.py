@@ -28,6 +28,13 @@ UNIQUE_KEYS: tuple[tuple[LiteralString, LiteralString], ...] = (
     ("MonitoringEpisode", "id"),
     ("Expert", "id"),
     ("QrCode", "token"),
+    ("Alert", "id"),
+    # One unresolved alert per rule and subject (graph/alerts.py): the key is removed when it is resolved.
+    ("Alert", "openKey"),
+    ("LoginTicket", "id"),
+    ("DeregisteredHousehold", "id"),
+    ("Sequence", "name"),
+    ("Change", "id"),
 )
 
 # Properties that filters and sort orders read.
@@ -38,9 +45,11 @@ INDEXES: tuple[tuple[LiteralString, LiteralString], ...] = (
     ("Project", "year"),
     ("Project", "stage"),
     ("Income", "year"),
+    ("Alert", "subject"),
+    ("Alert", "heldKey"),
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _statements() -> list[LiteralString]:

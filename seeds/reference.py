@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from graph.settlement import PREMIUM_PER_PERSON_FEN
+
 COUNTY = {"code": "141130", "name": "交口县", "province": "山西省", "city": "吕梁市"}
 SNAPSHOT = date(2018, 12, 31)  # the data year is 2018: ages, statuses and incomes are as of its end
 DATA_YEAR = 2018
@@ -479,7 +481,7 @@ class PolicyRef:
 
 
 YBT = "YBT"
-YBT_PREMIUM_PER_PERSON_FEN = 1600
+YBT_PREMIUM_PER_PERSON_FEN = PREMIUM_PER_PERSON_FEN[YBT]  # the premium enrolments are charged (graph/)
 # The 19 types of 一保通, led by 脱贫返贫险; category is one of the article's five areas.
 YBT_TYPES: tuple[PolicyRef, ...] = (
     PolicyRef(
