@@ -16,16 +16,17 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.websockets import WebSocket
 
-from api.auth import JwtBackend, TokenVerifier, caller_of, unauthenticated_response
+from api.auth import Caller, JwtBackend, TokenVerifier, caller_of, unauthenticated_response
 from api.body_limit import BodyLimit
 from api.database import Database, open_database
 from api.graphql_http import GraphQLApp
-from api.scan_page import SCAN_QUERY, render_scan_page, scan_found
+from api.login import login, logout
+from api.scan_page import SCAN_QUERY, ReplacedCode, render_scan_page, scan_found
 from api.settings import Settings
-from graph.access import Viewer
+from graph.access import Role, Viewer
 from graph.constraints import is_migrated
 from graph.driver import Graph
-from graph.qr import resolve_token
+from graph.qr import TokenStatus, token_subject
 from schema.build import build_schema
 from schema.context import Context
 from schema.limits import QueryLimits
@@ -42,14 +43,19 @@ PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Refe
 class AppState:
     settings: Settings
     database: Database
+    verifier: TokenVerifier
 
     @property
     def graph(self) -> Graph:
         return self.database.graph
 
     def context(self, request: Request | WebSocket | None = None, response: Response | None = None) -> Context:
-        viewer = caller_of(request).viewer if request is not None else Viewer.anonymous()
-        return Context.create(self.graph, self.settings.public_url, request=request, response=response, viewer=viewer)
+        caller = caller_of(request) if request is not None else Caller(Viewer.anonymous())
+        context = Context.create(
+            self.graph, self.settings.public_url, request=request, response=response, viewer=caller.viewer
+        )
+        context.may_write = caller.may_write
+        return context
 
 
 def query_limits(settings: Settings) -> QueryLimits:
@@ -77,7 +83,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with open_database(settings) as database:
-            app.state.yimaqing = AppState(settings=settings, database=database)
+            app.state.yimaqing = AppState(settings=settings, database=database, verifier=verifier)
             log.info("serving %s on %s", settings.environment, settings.public_url)
             yield
 
@@ -106,8 +112,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
             log.error("scan page query failed: %s", [e.message for e in result.errors])
             return HTMLResponse(render_scan_page(None, token=token), status_code=500, headers=PRIVATE_HEADERS)
         data: dict[str, Any] | None = result.data
-        status = 200 if scan_found(data) else 404
-        return HTMLResponse(render_scan_page(data, token=token), status_code=status, headers=PRIVATE_HEADERS)
+        if scan_found(data):
+            masked = bool((result.extensions or {}).get("masked"))
+            page = render_scan_page(data, token=token, masked=masked)
+            return HTMLResponse(page, status_code=200, headers=PRIVATE_HEADERS)
+        # A retired code says whom to ask for the new plate (never the new token); an unknown one, that it is.
+        subject = await state.graph.read(token_subject, token) if TOKEN_SHAPE.match(token) else None
+        replaced = None
+        if subject is not None and subject.status is TokenStatus.RETIRED:
+            replaced = ReplacedCode(village=subject.village_name, township=subject.township_name)
+        page = render_scan_page(data, token=token, replaced=replaced)
+        return HTMLResponse(page, status_code=404, headers=PRIVATE_HEADERS)
 
     async def qr_image(request: Request) -> Response:
         state: AppState = request.app.state.yimaqing
@@ -115,8 +130,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
         image_format = request.path_params["format"].lower()
         if image_format not in ("png", "svg"):
             return JSONResponse({"error": "a QR image is .png or .svg"}, status_code=404)
-        if not TOKEN_SHAPE.match(token) or await state.graph.read(resolve_token, token) is None:
-            return JSONResponse({"error": "unknown or revoked QR code"}, status_code=404)
+        # Only those who may print the plate get its image (an ADMIN, a cadre in scope), and only of the
+        # current code: an image URL is not a way around the rules, nor a way to tell a token is valid.
+        viewer = caller_of(request).viewer
+        if viewer.role is Role.ANONYMOUS:
+            return JSONResponse({"error": "sign in to get QR code images"}, status_code=401)
+        subject = await state.graph.read(token_subject, token) if TOKEN_SHAPE.match(token) else None
+        if subject is None or subject.status is not TokenStatus.CURRENT:
+            return JSONResponse({"error": "unknown or retired QR code"}, status_code=404)
+        if not subject.printable_by(viewer):
+            return JSONResponse({"error": "this QR code is outside your scope"}, status_code=403)
         url = scan_url(settings.public_url, token)
         if image_format == "png":
             return Response(render_png(url), media_type="image/png", headers=PRIVATE_HEADERS)
@@ -127,6 +150,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/login", login, methods=["GET", "POST"]),
+            Route("/logout", logout, methods=["GET", "POST"]),
             Route("/q/{token}", scan_page),
             Route("/qr/{token}.{format:str}", qr_image),
             Route("/graphql", graphql),  # all methods: the view answers 405 as a GraphQL error

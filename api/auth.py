@@ -9,11 +9,12 @@ secret nor a JWKS URL, a secret is generated once and kept under DATA_DIR, where
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import os
 import secrets
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -30,6 +31,11 @@ log = logging.getLogger("yimaqing.auth")
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
 SESSION_COOKIE = "yimaqing_session"
+# Mutations over the session cookie repeat the CSRF cookie's value in this header.
+CSRF_COOKIE = "yimaqing_csrf"
+CSRF_HEADER = "x-csrf-token"
+# A login link's token carries this claim (its one-time id); see api/login.py.
+TICKET_CLAIM = "login_ticket"
 SECRET_FILE = "jwt-secret"
 SECRET_ALGORITHM = "HS256"
 KEY_SET_ALGORITHMS = ("RS256", "ES256")
@@ -51,6 +57,8 @@ class Caller(BaseUser):
 
     viewer: Viewer
     source: CredentialSource | None = None
+    # False for a session cookie sent without the matching CSRF header: such a request may read, not write.
+    may_write: bool = True
 
     @property
     def is_authenticated(self) -> bool:
@@ -83,7 +91,15 @@ class TokenVerifier:
         )
 
     async def verify(self, token: str) -> Viewer:
-        """The viewer a token names; raises Unauthenticated for any token that does not verify."""
+        """The viewer a token names; raises Unauthenticated for any token that does not verify, and for a
+        login ticket (which only /login takes, once)."""
+        claims = await self.verify_claims(token)
+        if claims.get(TICKET_CLAIM):
+            raise Unauthenticated("A login link's token opens a session at /login; it is not a credential")
+        return viewer_from_claims(claims)
+
+    async def verify_claims(self, token: str) -> dict[str, Any]:
+        """The verified claims of a token (any token this server accepts, login tickets included)."""
         try:
             algorithm = jwt.get_unverified_header(token).get("alg")
         except jwt.PyJWTError:
@@ -101,7 +117,7 @@ class TokenVerifier:
             raise Unauthenticated("The signing keys cannot be fetched; try again later") from None
         except jwt.PyJWTError as error:
             raise Unauthenticated(f"The token does not verify: {error}") from None
-        return viewer_from_claims(claims)
+        return claims
 
     def _decode_with_key_set(self, token: str, client: jwt.PyJWKClient) -> dict[str, Any]:
         key = client.get_signing_key_from_jwt(token)
@@ -143,22 +159,26 @@ def _codes(claims: Mapping[str, Any], name: str) -> frozenset[str]:
 
 def mint_token(
     secret: str,
-    role: Role,
+    viewer: Viewer,
     *,
-    sub: str,
-    villages: Iterable[str] = (),
-    townships: Iterable[str] = (),
     ttl_s: float,
     issuer: str | None = None,
     audience: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> str:
-    """An HS256 token for a role and scope, valid for `ttl_s` seconds."""
+    """An HS256 token naming a viewer (role, sub, scope), valid for `ttl_s` seconds."""
     now = int(time.time())
-    claims: dict[str, Any] = {"sub": sub, "role": role.value, "iat": now, "exp": now + max(1, round(ttl_s))}
-    if villages:
-        claims["villages"] = sorted(villages)
-    if townships:
-        claims["townships"] = sorted(townships)
+    claims: dict[str, Any] = {
+        "sub": viewer.by,
+        "role": viewer.role.value,
+        "iat": now,
+        "exp": now + max(1, round(ttl_s)),
+        **(extra or {}),
+    }
+    if viewer.villages:
+        claims["villages"] = sorted(viewer.villages)
+    if viewer.townships:
+        claims["townships"] = sorted(viewer.townships)
     if issuer:
         claims["iss"] = issuer
     if audience:
@@ -212,8 +232,18 @@ class JwtBackend(AuthenticationBackend):
         cookie = conn.cookies.get(SESSION_COOKIE)
         if cookie:
             viewer = await self.verifier.verify(cookie)
-            return AuthCredentials([viewer.role.value]), Caller(viewer, "cookie")
+            return AuthCredentials([viewer.role.value]), Caller(viewer, "cookie", may_write=_csrf_header_matches(conn))
         return AuthCredentials(), Caller(Viewer.anonymous())
+
+
+def _csrf_header_matches(conn: HTTPConnection) -> bool:
+    """Double submit: the CSRF header must repeat the CSRF cookie that /login set. Another site can make a
+    browser send the cookies, but can neither read them nor set this header."""
+    expected = conn.cookies.get(CSRF_COOKIE)
+    sent = conn.headers.get(CSRF_HEADER)
+    if not expected or sent is None:
+        return False
+    return hmac.compare_digest(expected.encode(), sent.encode())
 
 
 def unauthenticated_response(conn: HTTPConnection, error: AuthenticationError) -> Response:

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -15,8 +16,11 @@ import uvicorn
 from neo4j.exceptions import AuthError, ConfigurationError, ServiceUnavailable
 
 from api.app import create_app
+from api.auth import TOKEN_ROLES, mint_token, signing_secret
 from api.database import connect, local_neo4j, seed_with_progress
+from api.login import login_link
 from api.settings import Settings, SettingsError
+from graph.access import Viewer
 from graph.constraints import migrate
 from graph.driver import open_driver
 from graph.local_neo4j import LocalNeo4jError
@@ -43,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(run_local_neo4j(settings))
         elif command == "schema":
             write_schema(args.output)
+        elif command == "token":
+            print(issue_token(settings, args))
     except (SettingsError, CliError, LocalNeo4jError) as error:
         print(f"yimaqing: {error}", file=sys.stderr)
         return 2
@@ -71,6 +77,15 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("neo4j", help="run the local Neo4j in the foreground until Ctrl-C")
     schema_parser = commands.add_parser("schema", help="print the served GraphQL schema (SDL)")
     schema_parser.add_argument("--output", type=Path, default=None, help="write it to this file instead")
+    token_parser = commands.add_parser("token", help="print a signed JWT (or a one-time login link) for a role")
+    token_parser.add_argument("--role", required=True, type=str.upper, choices=[r.value for r in TOKEN_ROLES.values()])
+    token_parser.add_argument("--village", action="append", default=[], help="a village code (repeatable)")
+    token_parser.add_argument("--township", action="append", default=[], help="a township code (repeatable)")
+    token_parser.add_argument("--ttl", type=parse_ttl, default=8 * 3600, help="lifetime: 30s, 15m, 8h, 7d (default 8h)")
+    token_parser.add_argument("--sub", default=None, help="the caller's name in the audit (default: cli-ROLE)")
+    token_parser.add_argument(
+        "--link", action="store_true", help="print a one-time login link for a phone instead (opens within 24 h)"
+    )
     return parser
 
 
@@ -86,11 +101,12 @@ def _positive(text: str) -> int:
 
 def serve(settings: Settings) -> None:
     """Serve until SIGINT or SIGTERM; the lifespan stops the Neo4j it started."""
+    app = create_app(settings)  # first: a missing JWT key in production stops here, with one line
     if settings.neo4j_uri:
         # Fail with one clear line, not a traceback from inside the server's start-up.
         asyncio.run(check_neo4j(settings))
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
@@ -132,6 +148,27 @@ async def run_local_neo4j(settings: Settings) -> None:
     async with local_neo4j(settings) as neo4j:
         print(f"local Neo4j ready at {neo4j.uri} (data in {settings.data_dir}); Ctrl-C stops it", flush=True)
         await stop.wait()
+
+
+def issue_token(settings: Settings, args: argparse.Namespace) -> str:
+    """A token signed with the server's secret (JWT_SECRET, or the development one under DATA_DIR), or a
+    one-time login link that exchanges such a token for a session cookie."""
+    secret = signing_secret(settings)
+    if secret is None:
+        raise CliError("JWT_JWKS_URL is set: tokens come from your identity provider (set JWT_SECRET to mint here)")
+    role = TOKEN_ROLES[args.role]
+    viewer = Viewer(role, args.sub or f"cli-{role.value.lower()}", frozenset(args.village), frozenset(args.township))
+    if args.link:
+        return login_link(settings, secret, viewer, session_ttl_s=args.ttl)
+    return mint_token(secret, viewer, ttl_s=args.ttl, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+
+
+def parse_ttl(text: str) -> int:
+    """Seconds from `30s`, `15m`, `8h` or `7d`."""
+    match = re.fullmatch(r"(\d+)([smhd])", text.strip().lower())
+    if match is None or int(match[1]) == 0:
+        raise argparse.ArgumentTypeError(f"a lifetime is a number and s, m, h or d (30s, 15m, 8h), not {text!r}")
+    return int(match[1]) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match[2]]
 
 
 def write_schema(output: Path | None) -> None:

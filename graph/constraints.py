@@ -35,6 +35,9 @@ UNIQUE_KEYS: tuple[tuple[LiteralString, LiteralString], ...] = (
     ("DeregisteredHousehold", "id"),
     ("Sequence", "name"),
     ("Change", "id"),
+    # Derived: village stats per year and their state (graph/aggregates.py).
+    ("VillageStats", "id"),
+    ("DerivedState", "name"),
 )
 
 # Properties that filters and sort orders read.

@@ -13,8 +13,10 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema.extensions import ErrorCodes, ReportingParserCache, RoundTrips
+from schema.guards import CookieMutationsNeedCsrf
 from schema.households import Household
 from schema.limits import EnforceLimits, QueryLimits
+from schema.masking import MaskedPaths
 from schema.mutation import mutation_type
 from schema.places import Township, Village
 from schema.query import Query
@@ -38,8 +40,10 @@ def build_schema(limits: QueryLimits | None = None, *, production: bool = False)
         ReportingParserCache,
         ValidationCache,
         functools.partial(EnforceLimits, limits or QueryLimits()),
+        CookieMutationsNeedCsrf,
         ErrorCodes,
         RoundTrips,
+        MaskedPaths,
     ]
     if production:
         extensions.append(DisableIntrospection)

@@ -23,6 +23,8 @@ class Context:
     loaders: Loaders
     public_url: str
     viewer: Viewer
+    # False when the caller came with the session cookie but without its CSRF header: no mutations then.
+    may_write: bool = True
 
     @classmethod
     def create(

@@ -48,9 +48,11 @@ from schema.projects import (
     project_order_spec,
 )
 from schema.qr import ScanTarget, scan
+from schema.registry import household_by_id_number
 from schema.search import SearchHit, search
 from schema.stats import PlaceLevel, RollupConnection, StatsOrder, rollup
 from schema.tracing import FundFlow, MultiplyDrivenConnection
+from schema.viewer import Me, me
 
 COUNTY_SCOPE = "county"
 
@@ -113,6 +115,13 @@ class Query:
     @strawberry.field
     async def household(self, info: Info, id: strawberry.ID) -> Household | None:
         return await load_household(info, id)
+
+    @strawberry.field(
+        description="The household one of whose members holds this ID number (either case of a final X). "
+        "ADMIN and cadres in scope only."
+    )
+    async def household_by_id_number(self, info: Info, id_number: str) -> Household | None:
+        return await household_by_id_number(info, id_number)
 
     @strawberry.field
     async def households(
@@ -263,6 +272,10 @@ class Query:
     @strawberry.field(description="What a QR code resolves to. Null for an unknown, revoked or malformed token.")
     async def scan(self, info: Info, token: str) -> ScanTarget | None:
         return await scan(info, token)
+
+    @strawberry.field(description="The caller as the server verified their token: role, sub and scope.")
+    def me(self, info: Info) -> Me:
+        return me(info)
 
     @strawberry.field(
         description="Full-text search over names of places, households, enterprises, projects and policies."
