@@ -1,12 +1,17 @@
 """The phone page a QR code opens: one GraphQL document, rendered to plain HTML with no external assets.
 
-The route `/q/{token}` executes `SCAN_QUERY` with `{"token": token}` and hands `result.data` to
-`render_scan_page`; a null `scan` means an unknown or revoked code, and the route answers 404 with the page.
+The route `/q/{token}` executes `SCAN_QUERY` with `{"token": token}` as the caller (anonymous on a phone,
+or a cadre signed in with the session cookie) and hands `result.data` to `render_scan_page`. What the data
+holds already depends on the caller (graph/access.py): `masked=True` (the response listed masked paths)
+renders the public card, which leaves out what is hidden and says how a cadre sees more. A null `scan` means
+an unknown or retired code, and the route answers 404 with the page; for a retired (replaced) code,
+`replaced` says where to ask for the new one, which the page never shows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from html import escape
@@ -14,7 +19,9 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-__all__ = ["SCAN_QUERY", "render_scan_page", "scan_found"]
+from graph.access import HIDDEN_TEXT
+
+__all__ = ["SCAN_QUERY", "ReplacedCode", "render_scan_page", "scan_found"]
 
 SCAN_QUERY = """
 query Scan($token: String!) {
@@ -83,16 +90,29 @@ MEASURE_LABELS = {
 }
 
 
+@dataclass(frozen=True)
+class ReplacedCode:
+    """A retired code's subject: where its holder asks for the new plate."""
+
+    village: str | None
+    township: str | None
+
+
 def scan_found(data: Mapping[str, Any] | None) -> bool:
     """Whether a GraphQL result's data resolved the token (the route answers 404 otherwise)."""
     return _target(data) is not None
 
 
-def render_scan_page(data: Mapping[str, Any] | None, *, token: str) -> str:
-    """The HTML page for `data` (the GraphQL result's data for `SCAN_QUERY`); every value is escaped."""
+def render_scan_page(
+    data: Mapping[str, Any] | None, *, token: str, masked: bool = False, replaced: ReplacedCode | None = None
+) -> str:
+    """The HTML page for `data` (the GraphQL result's data for `SCAN_QUERY`); every value is escaped.
+    `masked`: the caller sees the public card; `replaced`: the code was retired (rotated or revoked)."""
     target = _target(data)
     if target is None:
-        return _not_found(token)
+        return _replaced(replaced) if replaced is not None else _not_found(token)
+    if target["__typename"] == "Household":
+        return _household(target, masked)
     return _RENDERERS[target["__typename"]](target)
 
 
@@ -104,7 +124,7 @@ def _target(data: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     return None
 
 
-def _household(h: Mapping[str, Any]) -> str:
+def _household(h: Mapping[str, Any], masked: bool = False) -> str:
     village = _map(h.get("village"))
     township = _map(village.get("township"))
     status = str(h.get("status") or "")
@@ -128,16 +148,20 @@ def _household(h: Mapping[str, Any]) -> str:
     plan = h.get("developmentPlan")
     plan_html = f'<p class="plan">{_e(plan)}</p>' if plan else '<p class="empty">暂无</p>'
     helpers = _list(h.get("helpers"), _helper)
+    # The public card leaves out the sections its caller may not see, rather than show them empty.
+    personal = "" if masked else _section("家庭成员", members)
+    plan_section = "" if masked else _section("发展规划", plan_html)
     body = (
         _header(f"{_e(h.get('headName'))} 户 {badge}", _where(township.get("name"), village.get("name")))
         + "<main>"
+        + (_PUBLIC_NOTICE if masked else "")
         + _section("基本情况", facts)
-        + _section("家庭成员", members)
+        + personal
         + _section("产业", industries)
         + _section("带动企业", driven)
         + _section("享受政策", policies)
         + _section("帮扶措施", measures)
-        + _section("发展规划", plan_html)
+        + plan_section
         + _section("帮扶责任人", helpers)
         + "</main>"
         + _footer(h)
@@ -185,6 +209,31 @@ _RENDERERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
 }
 
 
+_PUBLIC_NOTICE = (
+    '<section class="notice"><p>为保护个人信息，此页只显示公开信息。</p>'
+    '<p class=sub>帮扶干部请先<a href="/login">登录</a>，再扫码查看本户完整信息。</p></section>'
+)
+
+
+def _replaced(replaced: ReplacedCode) -> str:
+    ask = "、".join(
+        part
+        for part in (
+            f"{replaced.village}村委会" if replaced.village else "",
+            f"{replaced.township}扶贫工作站" if replaced.township else "",
+        )
+        if part
+    )
+    body = (
+        _header("此码已更换", "")
+        + "<main><section>"
+        + "<p>这个二维码已经更换（或已挂失作废），请使用新的门牌二维码。</p>"
+        + f"<p class=sub>如需新码，请联系{_e(ask or '村委会或乡镇扶贫工作站')}。</p>"
+        + "</section></main>"
+    )
+    return _page("此码已更换", body)
+
+
 def _not_found(token: str) -> str:
     body = (
         _header("未找到此码", "")
@@ -207,7 +256,10 @@ def _drive_link(link: Mapping[str, Any]) -> str:
 def _measure(m: Mapping[str, Any]) -> str:
     kind = str(m.get("kind") or "")
     title = " · ".join(str(part) for part in (m.get("year"), MEASURE_LABELS.get(kind, kind), m.get("subKind")) if part)
-    return f"{_e(title)}<br><span class=sub>{_e(m.get('description'))}</span>"
+    description = m.get("description")
+    if description in (None, "", HIDDEN_TEXT):
+        return _e(title)
+    return f"{_e(title)}<br><span class=sub>{_e(description)}</span>"
 
 
 def _helper(c: Mapping[str, Any]) -> str:
@@ -240,7 +292,7 @@ def _section(title: str, inner_html: str) -> str:
 
 def _footer(target: Mapping[str, Any]) -> str:
     url = _map(target.get("qr")).get("url")
-    return f"<footer>本码地址：{_e(url)}</footer>" if url else ""
+    return f"<footer>本码地址：{_e(url)}</footer>" if url and url != HIDDEN_TEXT else ""
 
 
 def _facts(rows: Iterable[tuple[str, object]]) -> str:

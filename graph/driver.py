@@ -9,7 +9,9 @@ from typing import Concatenate, ParamSpec, TypeVar
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, unit_of_work
 from neo4j.exceptions import Neo4jError
 
+from graph.access import Viewer
 from graph.errors import ReadTimeout, is_timeout
+from graph.masking import Access, reading_as
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -63,15 +65,19 @@ class Graph:
 @dataclass
 class CountingGraph:
     """The per-request view of a Graph: counts units of work (each graph function runs one query), so
-    that a request's round trips to Neo4j can be reported and tested."""
+    that a request's round trips to Neo4j can be reported and tested; and runs each as the request's
+    caller (`access`), whose rules graph/masking.py applies to what is read."""
 
     graph: Graph
     round_trips: int = field(default=0)
+    access: Access = field(default_factory=lambda: Access(Viewer.anonymous()))
 
     async def read(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         self.round_trips += 1
-        return await self.graph.read(work, *args, **kwargs)
+        with reading_as(self.access):
+            return await self.graph.read(work, *args, **kwargs)
 
     async def write(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         self.round_trips += 1
-        return await self.graph.write(work, *args, **kwargs)
+        with reading_as(self.access):
+            return await self.graph.write(work, *args, **kwargs)

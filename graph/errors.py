@@ -26,6 +26,10 @@ class ReadTimeout(GraphError):
         self.timeout_s = timeout_s
 
 
+class AccessDenied(GraphError):
+    """The caller's role may not use this entry point at all (see graph/access.py)."""
+
+
 class FilterTooLarge(GraphError):
     """A filter holds more conditions than one query may test."""
 

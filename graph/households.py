@@ -10,6 +10,8 @@ from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
+from graph import masking
+from graph.access import View
 from graph.filters import compile_filter
 from graph.money import from_fen
 from graph.paging import Page, PagedList, PageRequest
@@ -180,10 +182,12 @@ class HouseholdRecord:
     housing_grade: str | None
     relocated: bool | None
     water_source: str | None
+    view: View = View.FULL
 
     @classmethod
     def from_map(cls, m: dict[str, Any]) -> HouseholdRecord:
-        return cls(
+        """The record as the caller may see it (graph/masking.py)."""
+        record = cls(
             id=m["id"],
             head_name=m["headName"],
             village_code=m["villageCode"],
@@ -201,6 +205,7 @@ class HouseholdRecord:
             relocated=m.get("relocated"),
             water_source=m.get("waterSource"),
         )
+        return masking.household(record, record.id, record.village_code)
 
 
 @dataclass(frozen=True)
@@ -214,6 +219,7 @@ class PersonRecord:
     education: str | None
     labor_ability: str | None
     school_status: str | None
+    view: View = View.FULL
 
     @classmethod
     def from_map(cls, m: dict[str, Any]) -> PersonRecord:
@@ -239,6 +245,7 @@ class MeasureRecord:
     year: int
     amount: Decimal | None
     description: str
+    view: View = View.FULL
 
     @classmethod
     def from_map(cls, m: dict[str, Any]) -> MeasureRecord:
@@ -289,6 +296,7 @@ class CadreRecord:
     role: str
     unit: str | None
     level: str | None
+    view: View = View.FULL
 
     @classmethod
     def from_map(cls, m: dict[str, Any]) -> CadreRecord:
@@ -296,28 +304,43 @@ class CadreRecord:
 
 
 async def households_by_id(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, HouseholdRecord]:
+    masking.check_entry("Household")
     result = await tx.run(HOUSEHOLDS_BY_ID, ids=ids)
     return {r["household"]["id"]: HouseholdRecord.from_map(r["household"]) async for r in result}
 
 
 async def members_by_household(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, list[PersonRecord]]:
     result = await tx.run(MEMBERS_BY_HOUSEHOLD, ids=ids)
-    return {r["id"]: [PersonRecord.from_map(p) for p in r["members"]] async for r in result}
+    return {
+        r["id"]: masking.of_household(r["id"], "members", "Person", [PersonRecord.from_map(p) for p in r["members"]])
+        async for r in result
+    }
 
 
 async def measures_by_household(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, list[MeasureRecord]]:
     result = await tx.run(MEASURES_BY_HOUSEHOLD, ids=ids)
-    return {r["id"]: [MeasureRecord.from_map(m) for m in r["measures"]] async for r in result}
+    return {
+        r["id"]: masking.of_household(
+            r["id"], "measures", "Measure", [MeasureRecord.from_map(m) for m in r["measures"]]
+        )
+        async for r in result
+    }
 
 
 async def incomes_by_household(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, list[IncomeRecord]]:
     result = await tx.run(INCOMES_BY_HOUSEHOLD, ids=ids)
-    return {r["id"]: [IncomeRecord.from_map(i) for i in r["incomes"]] async for r in result}
+    return {
+        r["id"]: masking.of_household(r["id"], "incomes", None, [IncomeRecord.from_map(i) for i in r["incomes"]])
+        async for r in result
+    }
 
 
 async def helpers_by_household(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, list[CadreRecord]]:
     result = await tx.run(HELPERS_BY_HOUSEHOLD, ids=ids)
-    return {r["id"]: [CadreRecord.from_map(c) for c in r["helpers"]] async for r in result}
+    return {
+        r["id"]: masking.of_household(r["id"], "helpers", "Cadre", [CadreRecord.from_map(c) for c in r["helpers"]])
+        async for r in result
+    }
 
 
 def _paged(scope: HouseholdScope) -> PagedList:
@@ -333,6 +356,9 @@ async def page_households(
     request: PageRequest,
 ) -> dict[str, Page[HouseholdRecord]]:
     """One page of households for each scope key (a village code, a project code...), in one query."""
+    _check_name_lookup(household_filter, order)
+    if not masking.may_enumerate("HouseholdConnection"):
+        return {key: Page.empty() for key in scope_keys}
     where, params = household_filter.where()
     sort_value, ascending = _ORDER[order]
     return await _paged(scope).pages(tx, scope_keys, request, _household_row, sort_value, ascending, where, params)
@@ -346,13 +372,16 @@ def _household_row(row: dict[str, Any]) -> tuple[HouseholdRecord, str]:
 async def count_households(
     tx: AsyncManagedTransaction, scope: HouseholdScope, scope_keys: list[str], household_filter: HouseholdFilter
 ) -> dict[str, int]:
+    _check_name_lookup(household_filter, HouseholdOrder.ID)
     where, params = household_filter.where()
     return await _paged(scope).counts(tx, scope_keys, where, params)
 
 
 async def cadres_by_id(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, CadreRecord]:
+    masking.check_entry("Cadre")
     result = await tx.run(CADRES_BY_ID, ids=ids)
-    return {r["cadre"]["id"]: CadreRecord.from_map(r["cadre"]) async for r in result}
+    view = masking.role_view()
+    return {r["cadre"]["id"]: masking.mask("Cadre", CadreRecord.from_map(r["cadre"]), view) async for r in result}
 
 
 # A household's measures, newest first; the id breaks ties within a year.
@@ -368,7 +397,8 @@ _PAGED_MEASURES = PagedList(
 async def page_measures(
     tx: AsyncManagedTransaction, household_ids: list[str], request: PageRequest
 ) -> dict[str, Page[MeasureRecord]]:
-    return await _PAGED_MEASURES.pages(tx, household_ids, request, _measure_row, "m.year", ascending=False)
+    pages = await _PAGED_MEASURES.pages(tx, household_ids, request, _measure_row, "m.year", ascending=False)
+    return {key: masking.page_of_household(key, "measuresConnection", "Measure", page) for key, page in pages.items()}
 
 
 async def count_measures(tx: AsyncManagedTransaction, household_ids: list[str]) -> dict[str, int]:
@@ -378,3 +408,15 @@ async def count_measures(tx: AsyncManagedTransaction, household_ids: list[str]) 
 def _measure_row(row: dict[str, Any]) -> tuple[MeasureRecord, str]:
     record = MeasureRecord.from_map(row["measure"])
     return record, record.id
+
+
+def _check_name_lookup(household_filter: HouseholdFilter, order: HouseholdOrder) -> None:
+    if order is HouseholdOrder.HEAD_NAME or _names_a_person(household_filter):
+        masking.check_name_lookup()
+
+
+def _names_a_person(household_filter: HouseholdFilter) -> bool:
+    nested = (*household_filter.all_of, *household_filter.any_of)
+    if household_filter.none_of is not None:
+        nested = (*nested, household_filter.none_of)
+    return household_filter.head_name_contains is not None or any(_names_a_person(f) for f in nested)

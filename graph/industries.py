@@ -9,6 +9,8 @@ from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
+from graph import masking
+from graph.access import View
 from graph.filters import compile_filter
 from graph.households import HOUSEHOLD_MAP, HouseholdRecord
 from graph.money import CENT, from_fen
@@ -297,6 +299,7 @@ class DriveLinkRecord:
     income_gain: Decimal | None
     # The enterprise itself, when the read fetched it along (it primes the enterprise loader).
     enterprise: EnterpriseRecord | None = None
+    view: View = View.FULL
 
 
 @dataclass(frozen=True)
@@ -305,6 +308,7 @@ class DrivenHouseholdRecord:
     enterprise_id: str | None
     mode: str | None
     income_gain: Decimal | None
+    view: View = View.FULL
 
 
 @dataclass(frozen=True)
@@ -388,7 +392,10 @@ async def industries_by_household(tx: AsyncManagedTransaction, ids: list[str]) -
 
 async def drive_links_by_household(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, list[DriveLinkRecord]]:
     result = await tx.run(DRIVE_LINKS_BY_HOUSEHOLD, ids=ids)
-    return {r["id"]: [drive_link(link) for link in r["links"]] async for r in result}
+    return {
+        r["id"]: masking.of_household(r["id"], "drivenBy", "DriveLink", [drive_link(link) for link in r["links"]])
+        async for r in result
+    }
 
 
 def drive_link(link: dict[str, Any]) -> DriveLinkRecord:
@@ -422,6 +429,8 @@ async def reach_of_enterprises(tx: AsyncManagedTransaction, ids: list[str]) -> d
 async def page_driven_households(
     tx: AsyncManagedTransaction, driver: Driver, keys: list[str], poor_only: bool, request: PageRequest
 ) -> dict[str, Page[DrivenHouseholdRecord]]:
+    if not masking.may_enumerate("DrivenHouseholdConnection"):
+        return {key: Page.empty() for key in keys}
     query = _PAGE_QUERIES[driver](keyset(ascending=True, backward=request.backward)[1])
     result = await tx.run(query, keys=keys, poorOnly=poor_only, **request.params)
     return await collect_pages(result, keys, request, True, _driven_row)
@@ -435,7 +444,7 @@ def _driven_row(row: dict[str, Any]) -> tuple[DrivenHouseholdRecord, str]:
         mode=row["mode"],
         income_gain=from_fen(row["gainFen"]),
     )
-    return record, household.id
+    return masking.mask("DrivenHouseholdEdge", record, household.view), household.id
 
 
 async def count_driven_households(

@@ -10,6 +10,7 @@ from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
+from graph import masking
 from graph.money import CENT, from_fen
 from graph.paging import Page, PagedList, PageRequest
 
@@ -177,10 +178,14 @@ async def policies_by_household(tx: AsyncManagedTransaction, ids: list[str]) -> 
 
 async def claims_by_household(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, list[ClaimRecord]]:
     result = await tx.run(CLAIMS_BY_HOUSEHOLD, ids=ids)
-    return {r["id"]: [ClaimRecord.from_map(c) for c in r["claims"]] async for r in result}
+    return {
+        r["id"]: masking.of_household(r["id"], "claims", None, [ClaimRecord.from_map(c) for c in r["claims"]])
+        async for r in result
+    }
 
 
 async def claims_by_id(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, ClaimRecord]:
+    masking.check_entry("Claim")
     result = await tx.run(CLAIMS_BY_ID, ids=ids)
     return {r["claim"]["id"]: ClaimRecord.from_map(r["claim"]) async for r in result}
 
@@ -188,7 +193,12 @@ async def claims_by_id(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str,
 async def page_claims(
     tx: AsyncManagedTransaction, scope: ClaimScope, scope_keys: list[str], request: PageRequest
 ) -> dict[str, Page[ClaimRecord]]:
-    return await _PAGED_CLAIMS[scope].pages(tx, scope_keys, request, _claim_row, _CLAIM_SORT, ascending=False)
+    if scope is ClaimScope.POLICY and not masking.may_enumerate("ClaimConnection"):
+        return {key: Page.empty() for key in scope_keys}
+    pages = await _PAGED_CLAIMS[scope].pages(tx, scope_keys, request, _claim_row, _CLAIM_SORT, ascending=False)
+    if scope is ClaimScope.HOUSEHOLD:
+        return {key: masking.page_of_household(key, "claimsConnection", "Claim", page) for key, page in pages.items()}
+    return pages
 
 
 async def count_claims(tx: AsyncManagedTransaction, scope: ClaimScope, scope_keys: list[str]) -> dict[str, int]:

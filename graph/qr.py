@@ -1,4 +1,8 @@
-"""QR codes: what a token identifies, and each node's valid token."""
+"""QR codes: what a token identifies, each node's valid token, and the token lifecycle (rotate, revoke).
+
+A node has at most one valid (current) code; rotating or revoking retires it (`revokedAt`) and issues a
+fresh one, so an old plate stops resolving while the node keeps a code to print. Only those who may print a
+node's plate (an ADMIN, a cadre in scope) see its token or change it."""
 
 from __future__ import annotations
 
@@ -8,6 +12,9 @@ from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
+from graph import masking
+from graph.access import View, Viewer
+from graph.errors import AccessDenied
 from graph.households import (
     HOUSEHOLD_MAP,
     CadreRecord,
@@ -24,6 +31,12 @@ class QrTargetKind(Enum):
     HOUSEHOLD = "Household"
     VILLAGE = "Village"
     TOWNSHIP = "Township"
+
+
+class TokenStatus(Enum):
+    CURRENT = "CURRENT"
+    RETIRED = "RETIRED"
+    UNKNOWN = "UNKNOWN"
 
 
 # A scan of a household shows its card, so the token query brings the whole card along (one round trip):
@@ -71,6 +84,45 @@ RETURN CASE WHEN h:Household THEN 'Household' WHEN h:Village THEN 'Village' ELSE
        } END AS card"""
 )
 
+# What a token names, whether current or retired, and where its subject is (for the scan page and plates).
+TOKEN_SUBJECT = """
+MATCH (q:QrCode {token: $token})-[:IDENTIFIES]->(n)
+OPTIONAL MATCH (n)-[:IN]->(v:Village)-[:IN]->(vt:Township)
+OPTIONAL MATCH (n)-[:IN]->(nt:Township)
+WITH q, n, v, coalesce(vt, nt, CASE WHEN n:Township THEN n END) AS t LIMIT 1
+RETURN q.revokedAt IS NULL AS current,
+       CASE WHEN n:Household THEN 'Household' WHEN n:Village THEN 'Village' ELSE 'Township' END AS kind,
+       coalesce(n.id, n.code) AS key,
+       CASE WHEN n:Village THEN n.code ELSE v.code END AS villageCode,
+       CASE WHEN n:Village THEN n.name ELSE v.name END AS villageName,
+       t.code AS townshipCode, t.name AS townshipName"""
+
+# A node and where it is, to check who may change its code.
+_SUBJECT_BY_KEY: dict[QrTargetKind, str] = {
+    QrTargetKind.HOUSEHOLD: """
+MATCH (n:Household {id: $key})-[:IN]->(v:Village)-[:IN]->(t:Township)
+RETURN v.code AS villageCode, t.code AS townshipCode""",
+    QrTargetKind.VILLAGE: """
+MATCH (n:Village {code: $key})-[:IN]->(t:Township)
+RETURN n.code AS villageCode, t.code AS townshipCode""",
+    QrTargetKind.TOWNSHIP: """
+MATCH (n:Township {code: $key})
+RETURN null AS villageCode, n.code AS townshipCode""",
+}
+
+# Retires the node's current code (if any) and gives it a new one.
+_ROTATE: dict[QrTargetKind, str] = {
+    kind: f"""
+MATCH (n:{kind.value} {{{key}: $key}})
+CALL (n) {{
+  MATCH (old:QrCode)-[:IDENTIFIES]->(n) WHERE old.revokedAt IS NULL
+  SET old.revokedAt = datetime()
+}}
+CREATE (q:QrCode {{token: $token, createdAt: datetime()}})-[:IDENTIFIES]->(n)
+RETURN q.token AS token"""
+    for kind, key in ((QrTargetKind.HOUSEHOLD, "id"), (QrTargetKind.VILLAGE, "code"), (QrTargetKind.TOWNSHIP, "code"))
+}
+
 _TOKENS_BY_TARGET: dict[QrTargetKind, str] = {
     QrTargetKind.HOUSEHOLD: """
 UNWIND $keys AS key
@@ -88,13 +140,38 @@ RETURN key, q.token AS token""",
 
 
 @dataclass(frozen=True)
+class QrTokenRecord:
+    """A node's current token, as the caller may see it (masked unless they may print the plate)."""
+
+    token: str
+    view: View = View.FULL
+
+
+@dataclass(frozen=True)
+class TokenSubject:
+    """What a token names and where, whether it is current or retired."""
+
+    status: TokenStatus
+    kind: QrTargetKind
+    key: str
+    village_code: str | None
+    village_name: str | None
+    township_code: str | None
+    township_name: str | None
+
+    def printable_by(self, viewer: Viewer) -> bool:
+        """Whether the viewer may print (see, rotate, revoke) this subject's plate."""
+        return _view_of_subject(viewer, self.village_code, self.township_code) is View.FULL
+
+
+@dataclass(frozen=True)
 class HouseholdCard:
     """Everything a scan card of a household shows, read in one query."""
 
     household: HouseholdRecord
     village: VillageRecord
     township: TownshipRecord
-    token: str
+    token: QrTokenRecord
     members: list[PersonRecord]
     measures: list[MeasureRecord]
     helpers: list[CadreRecord]
@@ -104,16 +181,21 @@ class HouseholdCard:
 
     @classmethod
     def from_map(cls, m: dict[str, Any]) -> HouseholdCard:
+        """The card as the caller may see it: the household's view decides each list (graph/masking.py)."""
+        household = HouseholdRecord.from_map(m["household"])
+        key = household.id
         return cls(
-            household=HouseholdRecord.from_map(m["household"]),
+            household=household,
             village=VillageRecord.from_map(m["village"]),
             township=TownshipRecord.from_map(m["township"]),
-            token=m["token"],
-            members=[PersonRecord.from_map(p) for p in m["members"]],
-            measures=[MeasureRecord.from_map(x) for x in m["measures"]],
-            helpers=[CadreRecord.from_map(c) for c in m["helpers"]],
+            token=masking.mask("QrCode", QrTokenRecord(m["token"]), household.view),
+            members=masking.of_household(key, "members", "Person", [PersonRecord.from_map(p) for p in m["members"]]),
+            measures=masking.of_household(
+                key, "measures", "Measure", [MeasureRecord.from_map(x) for x in m["measures"]]
+            ),
+            helpers=masking.of_household(key, "helpers", "Cadre", [CadreRecord.from_map(c) for c in m["helpers"]]),
             industries=[IndustryRecord.from_map(i) for i in m["industries"]],
-            links=[drive_link(link) for link in m["links"]],
+            links=masking.of_household(key, "drivenBy", "DriveLink", [drive_link(link) for link in m["links"]]),
             policies=[PolicyRecord.from_map(p) for p in m["policies"]],
         )
 
@@ -138,6 +220,54 @@ async def resolve_token(tx: AsyncManagedTransaction, token: str) -> QrTarget | N
     )
 
 
-async def tokens_by_target(tx: AsyncManagedTransaction, kind: QrTargetKind, keys: list[str]) -> dict[str, str]:
+async def tokens_by_target(
+    tx: AsyncManagedTransaction, kind: QrTargetKind, keys: list[str]
+) -> dict[str, QrTokenRecord]:
+    """Each node's current token, masked unless the caller may print the node's plate."""
     result = await tx.run(_TOKENS_BY_TARGET[kind], keys=keys)
-    return {r["key"]: r["token"] async for r in result}
+    return {
+        r["key"]: masking.mask("QrCode", QrTokenRecord(r["token"]), _token_view(kind, r["key"])) async for r in result
+    }
+
+
+async def token_subject(tx: AsyncManagedTransaction, token: str) -> TokenSubject | None:
+    """What a token names, current or retired; None when no such token was ever issued."""
+    r = await (await tx.run(TOKEN_SUBJECT, token=token)).single()
+    if r is None:
+        return None
+    return TokenSubject(
+        status=TokenStatus.CURRENT if r["current"] else TokenStatus.RETIRED,
+        kind=QrTargetKind(r["kind"]),
+        key=r["key"],
+        village_code=r["villageCode"],
+        village_name=r["villageName"],
+        township_code=r["townshipCode"],
+        township_name=r["townshipName"],
+    )
+
+
+async def rotate_token(tx: AsyncManagedTransaction, kind: QrTargetKind, key: str, token: str) -> QrTokenRecord | None:
+    """Retires the node's current code and issues `token` (from graph/qr_tokens.py) in its place; None for an
+    unknown node. The caller must be allowed to print the node's plate (AccessDenied otherwise)."""
+    subject = await (await tx.run(_SUBJECT_BY_KEY[kind], key=key)).single()
+    if subject is None:
+        return None
+    if _view_of_subject(masking.viewer(), subject["villageCode"], subject["townshipCode"]) is not View.FULL:
+        raise AccessDenied("only an administrator or a cadre in scope may change this QR code")
+    record = await (await tx.run(_ROTATE[kind], key=key, token=token)).single(strict=True)
+    return QrTokenRecord(record["token"])
+
+
+def _token_view(kind: QrTargetKind, key: str) -> View:
+    access = masking.current()
+    if kind is QrTargetKind.HOUSEHOLD:
+        return access.household_view(key)
+    if kind is QrTargetKind.VILLAGE:
+        return access.viewer.view_of_village(key)
+    return access.viewer.view_of_township(key)
+
+
+def _view_of_subject(viewer: Viewer, village_code: str | None, township_code: str | None) -> View:
+    if village_code is not None:
+        return viewer.view_of_village(village_code)
+    return viewer.view_of_township(township_code or "")

@@ -7,8 +7,14 @@ from dataclasses import dataclass
 
 from neo4j import AsyncManagedTransaction
 
+from graph import masking
+from graph.access import Role, View
+
 SEARCH = """
 CALL db.index.fulltext.queryNodes('search_names', $text) YIELD node, score
+WHERE NOT node:Household OR $allHouseholds
+   OR EXISTS { (node)-[:IN]->(v:Village)
+               WHERE v.code IN $villages OR EXISTS { (v)-[:IN]->(t:Township) WHERE t.code IN $townships } }
 RETURN CASE
          WHEN node:Township THEN 'Township' WHEN node:Village THEN 'Village'
          WHEN node:Household THEN 'Household' WHEN node:Enterprise THEN 'Enterprise'
@@ -35,5 +41,15 @@ def phrase_query(text: str) -> str:
 
 
 async def search_names(tx: AsyncManagedTransaction, text: str, limit: int) -> list[SearchHitRecord]:
-    result = await tx.run(SEARCH, text=phrase_query(text), limit=limit)
+    """The best hits; households only for a caller who sees them in full (a search by name would tell
+    who lives where): all of them for an ADMIN, a cadre's within scope, none for anyone else."""
+    viewer = masking.viewer()
+    result = await tx.run(
+        SEARCH,
+        text=phrase_query(text),
+        limit=limit,
+        allHouseholds=viewer.role_view is View.FULL,
+        villages=sorted(viewer.villages) if viewer.role is Role.CADRE else [],
+        townships=sorted(viewer.townships) if viewer.role is Role.CADRE else [],
+    )
     return [SearchHitRecord(kind=r["kind"], key=r["key"], score=r["score"]) async for r in result]

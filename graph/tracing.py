@@ -16,6 +16,7 @@ from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
+from graph import masking
 from graph.households import HOUSEHOLD_MAP, HouseholdRecord
 from graph.money import CENT, from_fen
 from graph.paging import Page, PagedList, PageRequest
@@ -266,7 +267,7 @@ async def project_benefits_by_household(
             )
             for p in r["projects"]
         ]
-    return found
+    return {key: masking.of_household(key, "projects", None, benefits) for key, benefits in found.items()}
 
 
 def _allocation(project_code: str, beneficiaries: int, a: dict[str, Any]) -> AllocationRecord:
@@ -321,7 +322,12 @@ async def flows_by_project(tx: AsyncManagedTransaction, codes: list[str]) -> dic
 async def coverage_by_household(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, list[PolicyCoverageRecord]]:
     result = await tx.run(COVERAGE_BY_HOUSEHOLD, ids=ids)
     return {
-        r["id"]: [PolicyCoverageRecord(c["policyCode"], c["year"], from_fen(c["premiumFen"])) for c in r["coverage"]]
+        r["id"]: masking.of_household(
+            r["id"],
+            "coverage",
+            None,
+            [PolicyCoverageRecord(c["policyCode"], c["year"], from_fen(c["premiumFen"])) for c in r["coverage"]],
+        )
         async for r in result
     }
 
@@ -331,7 +337,12 @@ async def helper_history_by_household(
 ) -> dict[str, list[HelperPeriodRecord]]:
     result = await tx.run(HELPER_HISTORY_BY_HOUSEHOLD, ids=ids)
     return {
-        r["id"]: [HelperPeriodRecord(p["cadreId"], _date(p["since"]), _date(p["until"])) for p in r["pairings"]]
+        r["id"]: masking.of_household(
+            r["id"],
+            "helpersHistory",
+            None,
+            [HelperPeriodRecord(p["cadreId"], _date(p["since"]), _date(p["until"])) for p in r["pairings"]],
+        )
         async for r in result
     }
 
@@ -383,6 +394,8 @@ async def page_multiply_driven(
     request: PageRequest,
 ) -> Page[HouseholdRecord]:
     """Households driven by more than one enterprise, by id."""
+    if not masking.may_enumerate("MultiplyDrivenConnection"):
+        return Page.empty()
     params = _multiply_driven_params(industry_codes, enterprise_ids)
     scopes = [MULTIPLY_DRIVEN_SCOPE]
     pages = await _PAGED_MULTIPLY_DRIVEN.pages(

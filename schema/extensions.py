@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import ParserCache, SchemaExtension
 
-from graph.errors import FilterTooLarge, ReadTimeout
+from graph.errors import AccessDenied, FilterTooLarge, ReadTimeout
 from schema.errors import ClientError
 from schema.limits import TOO_MANY_TOKENS, is_token_limit_error
 
@@ -34,6 +34,8 @@ def _client_code(error: GraphQLError) -> str | None:
         return original.code
     if isinstance(original, ReadTimeout):
         return "TIMEOUT"
+    if isinstance(original, AccessDenied):
+        return "FORBIDDEN"
     if isinstance(original, FilterTooLarge | UnicodeEncodeError):
         return "BAD_USER_INPUT"
     if isinstance(original, GraphQLError) and original.original_error is None and error.path is None:

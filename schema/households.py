@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from graph.access import View
 from graph.households import (
     CadreRecord,
     HouseholdRecord,
@@ -29,6 +30,7 @@ from schema.pagination import PageArgs, PageInfo, encode_cursor, page_info, page
 
 if TYPE_CHECKING:
     from schema.exit import ExitIndicators
+    from schema.history import ChangeConnection
     from schema.industries import DriveLink, Industry
     from schema.places import Village
     from schema.policies import Claim, ClaimConnection, Policy
@@ -46,10 +48,13 @@ class Person:
     education: str | None
     labor_ability: str | None
     school_status: str | None
+    id_number: str | None = strawberry.field(description="Shown only to roles that may see personal data.")
+    view: strawberry.Private[View] = View.FULL
 
     @classmethod
     def from_record(cls, record: PersonRecord) -> Person:
         return cls(
+            id_number=record.id_number,
             name=record.name,
             relation=record.relation,
             birth_date=record.birth_date,
@@ -58,6 +63,7 @@ class Person:
             education=record.education,
             labor_ability=record.labor_ability,
             school_status=record.school_status,
+            view=record.view,
         )
 
 
@@ -68,6 +74,7 @@ class Measure:
     year: int
     amount: Decimal | None
     description: str
+    view: strawberry.Private[View] = View.FULL
 
     @classmethod
     def from_record(cls, record: MeasureRecord) -> Measure:
@@ -77,6 +84,7 @@ class Measure:
             year=record.year,
             amount=record.amount,
             description=record.description,
+            view=record.view,
         )
 
 
@@ -141,11 +149,17 @@ class Cadre(Node):
     role: str
     unit: str | None
     level: str | None
+    view: strawberry.Private[View] = View.FULL
 
     @classmethod
     def from_record(cls, record: CadreRecord) -> Cadre:
         return cls(
-            id=strawberry.ID(record.id), name=record.name, role=record.role, unit=record.unit, level=record.level
+            id=strawberry.ID(record.id),
+            name=record.name,
+            role=record.role,
+            unit=record.unit,
+            level=record.level,
+            view=record.view,
         )
 
 
@@ -163,6 +177,8 @@ class Household(Node):
     primary_cause: str | None
     other_causes: list[str]
     village_code: strawberry.Private[str]
+    # How the caller sees this household (graph/access.py); its fields and lists come masked accordingly.
+    view: strawberry.Private[View] = View.FULL
 
     @strawberry.field
     async def village(self, info: Info) -> Annotated[Village, strawberry.lazy("schema.places")]:
@@ -211,7 +227,7 @@ class Household(Node):
     ) -> Annotated[ClaimConnection, strawberry.lazy("schema.policies")]:
         from schema.policies import ClaimConnection
 
-        return ClaimConnection.create(ClaimScope.HOUSEHOLD, self.id, PageArgs(first, after, last, before))
+        return ClaimConnection.create(ClaimScope.HOUSEHOLD, self.id, PageArgs(first, after, last, before), self.view)
 
     @strawberry.field(description="Assistance measures the household received (帮扶措施), newest first.")
     async def measures(self, info: Info) -> list[Measure]:
@@ -273,7 +289,18 @@ class Household(Node):
     def trace(self) -> Annotated[HouseholdTrace, strawberry.lazy("schema.tracing")]:
         from schema.tracing import HouseholdTrace
 
-        return HouseholdTrace(household_id=self.id)
+        return HouseholdTrace(household_id=self.id, view=self.view)
+
+    @strawberry.field(
+        description="Every change to this household and its members, newest first: each mutation records one. "
+        "ADMIN and cadres in scope only."
+    )
+    async def history(
+        self, info: Info, first: int | None = 20, after: str | None = strawberry.UNSET
+    ) -> Annotated[ChangeConnection, strawberry.lazy("schema.history")]:
+        from schema.history import history_connection
+
+        return await history_connection(info, self.id, self.village_code, PageArgs(first, after))
 
     @strawberry.field
     async def qr(self, info: Info) -> Annotated[QrCode, strawberry.lazy("schema.qr")]:
@@ -295,6 +322,7 @@ class Household(Node):
             primary_cause=record.primary_cause,
             other_causes=list(record.other_causes),
             village_code=record.village_code,
+            view=record.view,
         )
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from graph.access import View
 from graph.industries import (
     CoverageRecord,
     DriveLinkRecord,
@@ -72,6 +73,7 @@ class DrivenHouseholdEdge:
     enterprise_id: strawberry.Private[str | None]
     mode: LinkMode | None
     income_gain: Decimal | None
+    view: strawberry.Private[View] = View.FULL
 
     @strawberry.field
     async def enterprise(self, info: Info) -> Enterprise | None:
@@ -98,6 +100,7 @@ class DrivenHouseholdConnection:
                 enterprise_id=row.record.enterprise_id,
                 mode=LinkMode(row.record.mode) if row.record.mode else None,
                 income_gain=row.record.income_gain,
+                view=row.record.view,
             )
             for row in page.rows
         ]
@@ -231,6 +234,7 @@ class DriveLink:
     mode: LinkMode
     since: int | None
     income_gain: Decimal | None
+    view: strawberry.Private[View] = View.FULL
 
     @strawberry.field
     async def enterprise(self, info: Info) -> Enterprise:
@@ -245,6 +249,7 @@ class DriveLink:
             mode=LinkMode(record.mode),
             since=record.since,
             income_gain=record.income_gain,
+            view=record.view,
         )
 
 

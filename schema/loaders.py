@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from neo4j import AsyncManagedTransaction
 from strawberry.dataloader import DataLoader
 
+from graph import history as g_history
 from graph import households as g_households
 from graph import industries as g_industries
 from graph import places as g_places
@@ -142,6 +143,11 @@ async def _measure_pages(tx: AsyncManagedTransaction, group: Any, keys: list[str
     return await g_households.page_measures(tx, keys, request)
 
 
+async def _history_pages(tx: AsyncManagedTransaction, group: Any, keys: list[str]) -> dict[str, Page[Any]]:
+    _, request = group
+    return await g_history.history_pages(tx, keys, request)
+
+
 async def _industry_coverage(tx: AsyncManagedTransaction, codes: list[str]) -> dict[str, Any]:
     found = await g_industries.coverage_of_industry_sets(tx, [[code] for code in codes])
     return dict(zip(codes, found, strict=True))
@@ -152,7 +158,7 @@ async def _policy_years(tx: AsyncManagedTransaction, keys: list[tuple[str, int]]
 
 
 def _tokens(kind: g_qr.QrTargetKind) -> ByKey:
-    async def fetch(tx: AsyncManagedTransaction, keys: list[str]) -> dict[str, str]:
+    async def fetch(tx: AsyncManagedTransaction, keys: list[str]) -> dict[str, g_qr.QrTokenRecord]:
         return await g_qr.tokens_by_target(tx, kind, keys)
 
     return fetch
@@ -196,8 +202,10 @@ class Loaders:
     claims: DataLoader[str, list[g_policies.ClaimRecord]]
     claim_pages: DataLoader[tuple[g_policies.ClaimScope, str, PageRequest], Page[g_policies.ClaimRecord]]
     claim_counts: DataLoader[tuple[g_policies.ClaimScope, str], int]
+    history_pages: DataLoader[tuple[str, str, PageRequest], Page[g_history.ChangeRecord]]
+    history_counts: DataLoader[str, int]
     stats: StatsLoaders
-    qr_tokens: dict[g_qr.QrTargetKind, DataLoader[str, str | None]]
+    qr_tokens: dict[g_qr.QrTargetKind, DataLoader[str, g_qr.QrTokenRecord | None]]
     project_benefits: DataLoader[str, list[g_tracing.ProjectBenefitRecord]]
     project_flows: DataLoader[str, g_tracing.ProjectFlowRecord | None]
     policy_coverage: DataLoader[str, list[g_tracing.PolicyCoverageRecord]]
@@ -249,6 +257,8 @@ class Loaders:
             claims=_by_key(graph, g_policies.claims_by_household, list),
             claim_pages=_grouped(graph, _claim_pages),
             claim_counts=_grouped(graph, _claim_counts),
+            history_pages=_grouped(graph, _history_pages),
+            history_counts=_by_key(graph, g_history.history_counts, _zero),
             stats=StatsLoaders.create(graph),
             qr_tokens={kind: _by_key(graph, _tokens(kind), _none) for kind in g_qr.QrTargetKind},
             project_benefits=_by_key(graph, g_tracing.project_benefits_by_household, list),

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from strawberry.tools import merge_types
 
+from schema.qr import QrMutations
+from schema.registry import RegistryMutations
+
 # Each aggregate's class of mutations (a @strawberry.type whose fields are @strawberry.mutation).
-MUTATION_TYPES: tuple[type, ...] = ()
+MUTATION_TYPES: tuple[type, ...] = (QrMutations, RegistryMutations)
 
 
 def mutation_type() -> type | None:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import strawberry
 
+from graph.access import View
 from graph.paging import PageRequest
 from graph.policies import ClaimRecord, ClaimScope, PolicyRecord
 from schema.context import Info
@@ -126,6 +127,8 @@ class ClaimConnection:
     """The page is read only when `edges` or `pageInfo` is selected, the count only for `totalCount`."""
 
     page_key: strawberry.Private[tuple[ClaimScope, str, PageRequest]]
+    # A household's claims are seen through the caller's view of it; a policy's through the caller's role.
+    view: strawberry.Private[View | None] = None
 
     @strawberry.field
     async def edges(self, info: Info) -> list[ClaimEdge]:
@@ -144,5 +147,5 @@ class ClaimConnection:
         return await info.context.loaders.claim_counts.load(self.page_key[:2])
 
     @classmethod
-    def create(cls, scope: ClaimScope, key: str, args: PageArgs) -> ClaimConnection:
-        return cls(page_key=(scope, key, page_request(CLAIM_ORDER, args)))
+    def create(cls, scope: ClaimScope, key: str, args: PageArgs, view: View | None = None) -> ClaimConnection:
+        return cls(page_key=(scope, key, page_request(CLAIM_ORDER, args)), view=view)

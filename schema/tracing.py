@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import strawberry
 
+from graph.access import View
 from graph.households import HouseholdFilter as HouseholdFilterSpec
 from graph.households import HouseholdOrder as HouseholdOrderSpec
 from graph.households import HouseholdScope
@@ -131,6 +132,7 @@ async def helper_history(info: Info, household_id: str) -> list[HelperPeriod]:
 @strawberry.type(description="Everything that reached a household: one object, each list read by one batched query.")
 class HouseholdTrace:
     household_id: strawberry.Private[str]
+    view: strawberry.Private[View] = View.FULL
 
     @strawberry.field(description="Enterprises that drive it, with mode, since and yearly income gain.")
     async def enterprises(self, info: Info) -> list[DriveLink]:
