@@ -21,6 +21,7 @@ from api.database import connect, local_neo4j, seed_with_progress
 from api.login import login_link
 from api.settings import Settings, SettingsError
 from graph.access import Viewer
+from graph.aggregates import rebuild_aggregates
 from graph.constraints import migrate
 from graph.driver import open_driver
 from graph.local_neo4j import LocalNeo4jError
@@ -49,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             write_schema(args.output)
         elif command == "token":
             print(issue_token(settings, args))
+        elif command == "aggregates":
+            asyncio.run(rebuild_aggregates_command(settings))
     except (SettingsError, CliError, LocalNeo4jError) as error:
         print(f"yimaqing: {error}", file=sys.stderr)
         return 2
@@ -77,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("neo4j", help="run the local Neo4j in the foreground until Ctrl-C")
     schema_parser = commands.add_parser("schema", help="print the served GraphQL schema (SDL)")
     schema_parser.add_argument("--output", type=Path, default=None, help="write it to this file instead")
+    aggregates_parser = commands.add_parser("aggregates", help="rebuild what is derived from households")
+    aggregates_parser.add_argument("action", choices=["rebuild"], help="recompute every village's stats now")
     token_parser = commands.add_parser("token", help="print a signed JWT (or a one-time login link) for a role")
     token_parser.add_argument("--role", required=True, type=str.upper, choices=[r.value for r in TOKEN_ROLES.values()])
     token_parser.add_argument("--village", action="append", default=[], help="a village code (repeatable)")
@@ -136,6 +141,13 @@ async def seed(settings: Settings, *, seed_value: int | None, households: int | 
             replace=replace,
         )
         print(f"seeded the demo county into {database.uri}")
+
+
+async def rebuild_aggregates_command(settings: Settings) -> None:
+    async with connect(settings) as database:
+        await migrate(database.driver, settings.neo4j_database)
+        report = await rebuild_aggregates(database.driver, settings.neo4j_database)
+        print(f"rebuilt the stats of {report.villages} villages for the years {', '.join(map(str, report.years))}")
 
 
 async def run_local_neo4j(settings: Settings) -> None:

@@ -13,6 +13,7 @@ from neo4j import AsyncDriver
 from tqdm import tqdm
 
 from api.settings import Settings
+from graph.aggregates import ensure_aggregates
 from graph.constraints import migrate
 from graph.driver import Graph, open_driver
 from graph.local_neo4j import LocalNeo4j
@@ -60,11 +61,15 @@ async def connect(settings: Settings) -> AsyncIterator[Database]:
 
 @asynccontextmanager
 async def open_database(settings: Settings) -> AsyncIterator[Database]:
-    """Connect, migrate, and seed the demo county into an empty database when SEED_DEMO is on."""
+    """Connect, migrate, seed the demo county into an empty database when SEED_DEMO is on, and build the
+    derived aggregates when they are missing or stale (a county loaded by a bulk import, a new year)."""
     async with connect(settings) as database:
         await migrate(database.driver, settings.neo4j_database)
         if settings.seed_demo:
             await seed_if_empty(database, settings)
+        rebuilt = await ensure_aggregates(database.driver, settings.neo4j_database)
+        if rebuilt is not None:
+            log.info("rebuilt the village stats: %d villages, years %s", rebuilt.villages, list(rebuilt.years))
         yield database
 
 

@@ -32,6 +32,8 @@ UNIQUE_KEYS: tuple[tuple[LiteralString, LiteralString], ...] = (
     # One unresolved alert per rule and subject (graph/alerts.py): the key is removed when it is resolved.
     ("Alert", "openKey"),
     ("LoginTicket", "id"),
+    ("AuditEvent", "id"),
+    ("RateWindow", "key"),
     ("DeregisteredHousehold", "id"),
     ("Sequence", "name"),
     ("Change", "id"),
@@ -50,6 +52,8 @@ INDEXES: tuple[tuple[LiteralString, LiteralString], ...] = (
     ("Income", "year"),
     ("Alert", "subject"),
     ("Alert", "heldKey"),
+    ("AuditEvent", "household"),
+    ("ScanEvent", "day"),
 )
 
 SCHEMA_VERSION = 2

@@ -7,10 +7,12 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from neo4j import AsyncManagedTransaction
 
+from graph.aggregates import refresh_village_stats
+
 Refresher = Callable[[AsyncManagedTransaction, Sequence[str]], Awaitable[None]]
 
 # Each derived structure (alerts, village aggregates, ...) adds its refresher here; they run in order.
-REFRESHERS: list[Refresher] = []
+REFRESHERS: list[Refresher] = [refresh_village_stats]
 
 
 async def refresh_after_write(tx: AsyncManagedTransaction, household_ids: Sequence[str]) -> None:

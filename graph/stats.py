@@ -14,7 +14,7 @@ housing, water, school status and insurance — is the data year's):
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -32,14 +32,14 @@ SAFE_WATER_SOURCES = ["TAP", "WELL", "SPRING", "CISTERN"]
 ASSISTED_ATTRIBUTES = ["LOW_INCOME", "FIVE_GUARANTEES", "LOW_INCOME_POOR"]
 INDICATORS = ("incomeAboveLine", "foodAndClothing", "education", "medicalInsurance", "safeHousing", "safeWater")
 
-# The six indicators of a household `h` in `$year`, given the year's `line` (a PovertyLine or null).
+# The six indicators of a household `h` in `year`, given that year's `line` (a PovertyLine or null).
 EXIT_INDICATORS = """
-OPTIONAL MATCH (h)-[:EARNED]->(inc:Income {year: $year})
-WITH h, coalesce(inc.netPerCapitaFen >= line.amountFen, false) AS incomeAboveLine
+OPTIONAL MATCH (h)-[:EARNED]->(inc:Income {year: year})
+WITH h, year, coalesce(inc.netPerCapitaFen >= line.amountFen, false) AS incomeAboveLine
 WITH h, incomeAboveLine,
      incomeAboveLine OR coalesce(h.attribute IN $assisted, false) AS foodAndClothing,
      NOT EXISTS { MATCH (p:Person)-[:MEMBER_OF]->(h)
-                  WHERE $schoolFrom <= $year - p.birthDate.year <= $schoolTo
+                  WHERE $schoolFrom <= year - p.birthDate.year <= $schoolTo
                     AND NOT coalesce(p.schoolStatus IN $schoolOk, false) } AS education,
      NOT EXISTS { MATCH (p:Person)-[:MEMBER_OF]->(h) WHERE NOT coalesce(p.medicalInsured, false) } AS medicalInsurance,
      coalesce(h.housingGrade IN $safeGrades, false) OR coalesce(h.relocated, false) AS safeHousing,
@@ -50,43 +50,48 @@ MATCH (v:Village)-[:IN]->(t:Township)
 WHERE $all OR v.code IN $villages OR t.code IN $townships
 MATCH (h:Household)-[:IN]->(v)"""
 
+# Every component answers several years at once (`$years`), one row set per year.
 HOUSEHOLD_TALLY = (
     _PLACES
     + """
 WITH t.code AS township, v.code AS village, h, COUNT { (h)<-[:MEMBER_OF]-() } AS size,
      coalesce(h.registeredPoor, false) AS poor
-WITH township, village, size, poor, h.status AS status, CASE WHEN poor THEN h.primaryCause END AS cause,
-     poor AND coalesce(h.identifiedYear, 0) <= $year
-       AND (h.exitYear IS NULL OR h.exitYear > $year OR coalesce(h.relapseYear <= $year, false)) AS notExited
-RETURN township, village, status, poor, notExited, cause, count(*) AS households, sum(size) AS population"""
+UNWIND $years AS year
+WITH year, township, village, size, poor, h.status AS status, CASE WHEN poor THEN h.primaryCause END AS cause,
+     poor AND coalesce(h.identifiedYear, 0) <= year
+       AND (h.exitYear IS NULL OR h.exitYear > year OR coalesce(h.relapseYear <= year, false)) AS notExited
+RETURN year, township, village, status, poor, notExited, cause, count(*) AS households, sum(size) AS population"""
 )
 
 INCOME_TALLY = (
     _PLACES
     + """
-MATCH (h)-[:EARNED]->(i:Income {year: $year})
-RETURN t.code AS township, v.code AS village, collect(i.netPerCapitaFen) AS perCapita,
+MATCH (h)-[:EARNED]->(i:Income) WHERE i.year IN $years
+RETURN i.year AS year, t.code AS township, v.code AS village, collect(i.netPerCapitaFen) AS perCapita,
        sum(i.wageFen) AS wage, sum(i.operatingFen) AS operating, sum(i.propertyFen) AS property,
        sum(i.transferFen) AS transfer"""
 )
 
 EXIT_TALLY = (
     """
-OPTIONAL MATCH (line:PovertyLine {year: $year})
-WITH line
+UNWIND $years AS year
+OPTIONAL MATCH (line:PovertyLine {year: year})
+WITH collect([year, line]) AS lines
 """
     + _PLACES
     + """
 WHERE h.registeredPoor
-WITH t.code AS township, v.code AS village, h, line
-CALL (h, line) {"""
+UNWIND lines AS yearLine
+WITH yearLine[0] AS year, yearLine[1] AS line, t.code AS township, v.code AS village, h
+CALL (h, line, year) {"""
     + EXIT_INDICATORS
     + """
   RETURN [incomeAboveLine, foodAndClothing, education, medicalInsurance, safeHousing, safeWater] AS met
 }
-RETURN township, village, met, count(*) AS households"""
+RETURN year, township, village, met, count(*) AS households"""
 )
 
+# The drive links carry no year: the rows hold for every year (year null).
 INDUSTRY_TALLY = """
 MATCH (v:Village)-[:IN]->(t:Township)
 WHERE $all OR v.code IN $villages OR t.code IN $townships
@@ -95,39 +100,40 @@ CALL (v) {
   UNION
   MATCH (v)<-[:IN]-(h:Household)<-[:DRIVES]-(:Enterprise)-[:IN_INDUSTRY]->(i:Industry) RETURN h, i.code AS industry
 }
-RETURN t.code AS township, v.code AS village, industry, coalesce(h.registeredPoor, false) AS poor,
+RETURN null AS year, t.code AS township, v.code AS village, industry, coalesce(h.registeredPoor, false) AS poor,
        count(*) AS households"""
 
 POLICY_TALLY = (
     _PLACES
     + """
-MATCH (h)-[:COVERED_BY {year: $year}]->(p:Policy)
-RETURN t.code AS township, v.code AS village, p.code AS policy, coalesce(h.registeredPoor, false) AS poor,
-       count(DISTINCT h) AS households"""
+MATCH (h)-[c:COVERED_BY]->(p:Policy) WHERE c.year IN $years
+RETURN c.year AS year, t.code AS township, v.code AS village, p.code AS policy,
+       coalesce(h.registeredPoor, false) AS poor, count(DISTINCT h) AS households"""
 )
 
 # Projects and funds sit in a village or directly in a township.
 _PROJECT_PLACE = """
 MATCH (p)-[:LOCATED_IN]->(place)
 OPTIONAL MATCH (place)-[:IN]->(pt:Township)
-WITH p, a, CASE WHEN place:Village THEN place.code END AS village, coalesce(pt.code, place.code) AS township
+WITH year, p, a, CASE WHEN place:Village THEN place.code END AS village, coalesce(pt.code, place.code) AS township
 WHERE $all OR village IN $villages OR township IN $townships"""
 
 PROJECT_TALLY = (
     """
-MATCH (p:Project {year: $year})
-WITH p, null AS a"""
+MATCH (p:Project) WHERE p.year IN $years
+WITH p.year AS year, p, null AS a"""
     + _PROJECT_PLACE
     + """
-RETURN township, village, p.stage AS stage, count(*) AS projects"""
+RETURN year, township, village, p.stage AS stage, count(*) AS projects"""
 )
 
 FUND_TALLY = (
     """
-MATCH (:Fund {year: $year})-[a:ALLOCATED_TO]->(p:Project)"""
+MATCH (f:Fund)-[a:ALLOCATED_TO]->(p:Project) WHERE f.year IN $years
+WITH f.year AS year, p, a"""
     + _PROJECT_PLACE
     + """
-RETURN township, village, sum(a.amountFen) AS fundsFen"""
+RETURN year, township, village, sum(a.amountFen) AS fundsFen"""
 )
 
 LATEST_YEAR = "MATCH (i:Income) RETURN max(i.year) AS year"
@@ -142,7 +148,8 @@ EXIT_BY_HOUSEHOLD = (
 UNWIND $ids AS id
 MATCH (h:Household {id: id})
 OPTIONAL MATCH (line:PovertyLine {year: $year})
-CALL (h, line) {"""
+WITH id, h, line, $year AS year
+CALL (h, line, year) {"""
     + EXIT_INDICATORS
     + """
   RETURN [incomeAboveLine, foodAndClothing, education, medicalInsurance, safeHousing, safeWater] AS met
@@ -195,6 +202,10 @@ class Tally:
 
 @dataclass(frozen=True)
 class PlaceRow:
+    """Figures of a village (or of what sits directly in a township: village None) in a year; a row of
+    year None holds for every year."""
+
+    year: int | None
     township: str
     village: str | None
     tally: Tally
@@ -237,24 +248,39 @@ class RollupPlace:
     parent_code: str | None
 
 
-def tally_of(rows: Iterable[PlaceRow], level: PlaceLevel, code: str) -> Tally:
-    """The sum of the rows at or below a place (the county holds every row)."""
-    total = Tally()
-    for row in rows:
-        if (
-            level is PlaceLevel.COUNTY
-            or (level is PlaceLevel.TOWNSHIP and row.township == code)
-            or (level is PlaceLevel.VILLAGE and row.village == code)
-        ):
-            total.add(row.tally)
-    return total
+class PlaceTallies:
+    """The rows of one year by place: a place's tally is the sum of the rows at or below it (the county
+    holds every row), computed once per place and reading only that place's rows."""
+
+    def __init__(self, rows: Iterable[PlaceRow]) -> None:
+        self._rows: dict[tuple[PlaceLevel, str], list[PlaceRow]] = defaultdict(list)
+        for row in rows:
+            self._rows[(PlaceLevel.COUNTY, "")].append(row)
+            self._rows[(PlaceLevel.TOWNSHIP, row.township)].append(row)
+            if row.village is not None:
+                self._rows[(PlaceLevel.VILLAGE, row.village)].append(row)
+        self._sums: dict[tuple[PlaceLevel, str], Tally] = {}
+
+    def of(self, level: PlaceLevel, code: str) -> Tally:
+        key = (level, "" if level is PlaceLevel.COUNTY else code)
+        if key not in self._sums:
+            total = Tally()
+            for row in self._rows.get(key, ()):
+                total.add(row.tally)
+            self._sums[key] = total
+        return self._sums[key]
 
 
-Component = Callable[[AsyncManagedTransaction, int, PlaceScope], Awaitable[list[PlaceRow]]]
+def rows_of_year(rows: Iterable[PlaceRow], year: int) -> list[PlaceRow]:
+    """The rows that hold for `year`: its own and those of every year."""
+    return [row for row in rows if row.year is None or row.year == year]
 
 
-async def tally_households(tx: AsyncManagedTransaction, year: int, scope: PlaceScope) -> list[PlaceRow]:
-    result = await tx.run(HOUSEHOLD_TALLY, year=year, **scope.params)
+Component = Callable[[AsyncManagedTransaction, list[int], PlaceScope], Awaitable[list[PlaceRow]]]
+
+
+async def tally_households(tx: AsyncManagedTransaction, years: list[int], scope: PlaceScope) -> list[PlaceRow]:
+    result = await tx.run(HOUSEHOLD_TALLY, years=years, **scope.params)
     rows: list[PlaceRow] = []
     async for r in result:
         tally = Tally()
@@ -267,72 +293,86 @@ async def tally_households(tx: AsyncManagedTransaction, year: int, scope: PlaceS
         tally.by_status[r["status"]] += households
         if r["cause"] is not None:
             tally.causes[r["cause"]] += households
-        rows.append(PlaceRow(r["township"], r["village"], tally))
+        rows.append(PlaceRow(r["year"], r["township"], r["village"], tally))
     return rows
 
 
-async def tally_incomes(tx: AsyncManagedTransaction, year: int, scope: PlaceScope) -> list[PlaceRow]:
-    result = await tx.run(INCOME_TALLY, year=year, **scope.params)
+async def tally_incomes(tx: AsyncManagedTransaction, years: list[int], scope: PlaceScope) -> list[PlaceRow]:
+    result = await tx.run(INCOME_TALLY, years=years, **scope.params)
     rows: list[PlaceRow] = []
     async for r in result:
         tally = Tally(per_capita_fen=list(r["perCapita"]))
         tally.counts.update(
             wageFen=r["wage"], operatingFen=r["operating"], propertyFen=r["property"], transferFen=r["transfer"]
         )
-        rows.append(PlaceRow(r["township"], r["village"], tally))
+        rows.append(PlaceRow(r["year"], r["township"], r["village"], tally))
     return rows
 
 
-async def tally_exits(tx: AsyncManagedTransaction, year: int, scope: PlaceScope) -> list[PlaceRow]:
-    result = await tx.run(EXIT_TALLY, year=year, **scope.params, **_exit_params())
+async def tally_exits(tx: AsyncManagedTransaction, years: list[int], scope: PlaceScope) -> list[PlaceRow]:
+    result = await tx.run(EXIT_TALLY, years=years, **scope.params, **exit_params())
     rows: list[PlaceRow] = []
     async for r in result:
         tally = Tally()
         tally.exits[tuple(r["met"])] += r["households"]
-        rows.append(PlaceRow(r["township"], r["village"], tally))
+        rows.append(PlaceRow(r["year"], r["township"], r["village"], tally))
     return rows
 
 
-async def tally_industries(tx: AsyncManagedTransaction, year: int, scope: PlaceScope) -> list[PlaceRow]:
+async def tally_industries(tx: AsyncManagedTransaction, years: list[int], scope: PlaceScope) -> list[PlaceRow]:
     """Households each industry drives (engaged in it, or driven by one of its enterprises), each once.
-    The drive links carry no year, so the figures are the data year's whatever `year` is."""
+    The drive links carry no year, so the figures are the data year's whatever the year (rows of year None)."""
     result = await tx.run(INDUSTRY_TALLY, **scope.params)
     rows: list[PlaceRow] = []
     async for r in result:
         tally = Tally()
         tally.industries[(r["industry"], r["poor"])] += r["households"]
-        rows.append(PlaceRow(r["township"], r["village"], tally))
+        rows.append(PlaceRow(r["year"], r["township"], r["village"], tally))
     return rows
 
 
-async def tally_policies(tx: AsyncManagedTransaction, year: int, scope: PlaceScope) -> list[PlaceRow]:
-    result = await tx.run(POLICY_TALLY, year=year, **scope.params)
+async def tally_policies(tx: AsyncManagedTransaction, years: list[int], scope: PlaceScope) -> list[PlaceRow]:
+    result = await tx.run(POLICY_TALLY, years=years, **scope.params)
     rows: list[PlaceRow] = []
     async for r in result:
         tally = Tally()
         tally.policies[(r["policy"], r["poor"])] += r["households"]
-        rows.append(PlaceRow(r["township"], r["village"], tally))
+        rows.append(PlaceRow(r["year"], r["township"], r["village"], tally))
     return rows
 
 
-async def tally_projects(tx: AsyncManagedTransaction, year: int, scope: PlaceScope) -> list[PlaceRow]:
-    result = await tx.run(PROJECT_TALLY, year=year, **scope.params)
+async def tally_projects(tx: AsyncManagedTransaction, years: list[int], scope: PlaceScope) -> list[PlaceRow]:
+    result = await tx.run(PROJECT_TALLY, years=years, **scope.params)
     rows: list[PlaceRow] = []
     async for r in result:
         tally = Tally()
         tally.stages[r["stage"]] += r["projects"]
-        rows.append(PlaceRow(r["township"], r["village"], tally))
+        rows.append(PlaceRow(r["year"], r["township"], r["village"], tally))
     return rows
 
 
-async def tally_funds(tx: AsyncManagedTransaction, year: int, scope: PlaceScope) -> list[PlaceRow]:
-    result = await tx.run(FUND_TALLY, year=year, **scope.params)
+async def tally_funds(tx: AsyncManagedTransaction, years: list[int], scope: PlaceScope) -> list[PlaceRow]:
+    result = await tx.run(FUND_TALLY, years=years, **scope.params)
     rows: list[PlaceRow] = []
     async for r in result:
         tally = Tally()
         tally.counts.update(fundsFen=r["fundsFen"])
-        rows.append(PlaceRow(r["township"], r["village"], tally))
+        rows.append(PlaceRow(r["year"], r["township"], r["village"], tally))
     return rows
+
+
+# The components by name. Those derived from households alone are kept per village and year by
+# graph/aggregates.py; projects and funds are read from the graph every time.
+COMPONENTS: dict[str, Component] = {
+    "households": tally_households,
+    "incomes": tally_incomes,
+    "exits": tally_exits,
+    "industries": tally_industries,
+    "policies": tally_policies,
+    "projects": tally_projects,
+    "funds": tally_funds,
+}
+HOUSEHOLD_COMPONENTS = ("households", "incomes", "exits", "industries", "policies")
 
 
 async def latest_year(tx: AsyncManagedTransaction) -> int | None:
@@ -354,7 +394,7 @@ async def income_lines(tx: AsyncManagedTransaction, years: list[int]) -> dict[in
 
 async def exit_indicators(tx: AsyncManagedTransaction, year: int, ids: list[str]) -> dict[str, tuple[bool, ...]]:
     """The six exit indicators (in `INDICATORS` order) of each household in a year."""
-    result = await tx.run(EXIT_BY_HOUSEHOLD, year=year, ids=ids, **_exit_params())
+    result = await tx.run(EXIT_BY_HOUSEHOLD, year=year, ids=ids, **exit_params())
     return {r["id"]: tuple(r["met"]) async for r in result}
 
 
@@ -364,7 +404,8 @@ async def rollup_places(tx: AsyncManagedTransaction, level: PlaceLevel, parent: 
     return [RollupPlace(r["code"], r["name"], r["parent"]) async for r in result]
 
 
-def _exit_params() -> dict[str, Any]:
+def exit_params() -> dict[str, Any]:
+    """The definitions the exit-indicator queries take as parameters."""
     return {
         "assisted": ASSISTED_ATTRIBUTES,
         "schoolFrom": SCHOOL_AGE[0],

@@ -1,5 +1,9 @@
 """The loaders of rollups and exit indicators: one query per stats component and year answers every place
-a request asks about, whatever the number of places (keys are (level, code, year))."""
+a request asks about, whatever the number of places (keys are (level, code, year)).
+
+The components derived from households come from the stored village stats (graph/aggregates.py) when the
+year is materialized, one read for all of them; otherwise, and for projects and funds, each component
+reads the graph."""
 
 from __future__ import annotations
 
@@ -11,33 +15,36 @@ from neo4j import AsyncManagedTransaction
 from strawberry.dataloader import DataLoader
 
 from graph import stats as g_stats
+from graph.aggregates import village_stats
 from graph.driver import CountingGraph
-from graph.stats import Component, PlaceLevel, PlaceScope, Tally
+from graph.stats import COMPONENTS, HOUSEHOLD_COMPONENTS, PlaceLevel, PlaceScope, PlaceTallies, Tally
 
 StatsKey = tuple[PlaceLevel, str, int]
-
-COMPONENTS: dict[str, Component] = {
-    "households": g_stats.tally_households,
-    "incomes": g_stats.tally_incomes,
-    "exits": g_stats.tally_exits,
-    "industries": g_stats.tally_industries,
-    "policies": g_stats.tally_policies,
-    "projects": g_stats.tally_projects,
-    "funds": g_stats.tally_funds,
-}
+StoredKey = tuple[int, PlaceScope]
 
 
-def _component(graph: CountingGraph, component: Component) -> DataLoader[StatsKey, Tally]:
+def _component(
+    graph: CountingGraph, name: str, stored: DataLoader[StoredKey, PlaceTallies | None]
+) -> DataLoader[StatsKey, Tally]:
+    component = COMPONENTS[name]
+
+    async def tallies(year: int, scope: PlaceScope) -> PlaceTallies:
+        if name in HOUSEHOLD_COMPONENTS:
+            found = await stored.load((year, scope))
+            if found is not None:
+                return found
+        return PlaceTallies(g_stats.rows_of_year(await graph.read(component, [year], scope), year))
+
     async def load(keys: list[StatsKey]) -> list[Tally]:
         by_year: dict[int, list[StatsKey]] = defaultdict(list)
         for key in keys:
             by_year[key[2]].append(key)
         years = sorted(by_year)
         found = await asyncio.gather(
-            *(graph.read(component, year, PlaceScope.of((k[0], k[1]) for k in by_year[year])) for year in years)
+            *(tallies(year, PlaceScope.of((k[0], k[1]) for k in by_year[year])) for year in years)
         )
-        rows = dict(zip(years, found, strict=True))
-        return [g_stats.tally_of(rows[year], level, code) for level, code, year in keys]
+        places = dict(zip(years, found, strict=True))
+        return [places[year].of(level, code) for level, code, year in keys]
 
     return DataLoader(load_fn=load)
 
@@ -59,6 +66,9 @@ class StatsLoaders:
         async def latest(keys: list[str]) -> list[int | None]:
             return await graph.read(_latest, keys)
 
+        async def stored(keys: list[StoredKey]) -> list[PlaceTallies | None]:
+            return list(await asyncio.gather(*(graph.read(village_stats, year, scope) for year, scope in keys)))
+
         async def lines(years: list[int]) -> list[g_stats.IncomeLinesRecord | None]:
             found = await graph.read(g_stats.income_lines, list(years))
             return [found.get(year) for year in years]
@@ -72,8 +82,9 @@ class StatsLoaders:
             answers = dict(zip(years, found, strict=True))
             return [answers[year].get(household) for household, year in keys]
 
+        stored_stats: DataLoader[StoredKey, PlaceTallies | None] = DataLoader(load_fn=stored)
         return cls(
-            components={name: _component(graph, component) for name, component in COMPONENTS.items()},
+            components={name: _component(graph, name, stored_stats) for name in COMPONENTS},
             latest_year=DataLoader(load_fn=latest),
             income_lines=DataLoader(load_fn=lines),
             exit_indicators=DataLoader(load_fn=exits),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from neo4j import AsyncDriver
 
+from graph.aggregates import rebuild_aggregates
 from graph.constraints import migrate
 from graph.loader import LoadCounts, delete_all, is_seeded, write_batch
 from seeds._worker import HEADER_BYTES
@@ -39,7 +40,7 @@ class SeedReport:
     batches: int
     nodes: int
     relationships: int
-    elapsed_s: float  # generating and writing, after any deletion
+    elapsed_s: float  # generating and writing (derived aggregates included), after any deletion
     deleted_s: float = 0.0  # deleting the previous county (replace=True)
 
 
@@ -59,7 +60,8 @@ async def seed_demo_county(
     (but the schema) is deleted first. `progress` is called with the number of households each write
     completes. Generation runs in a child process (so Python's and Neo4j's CPU work overlap; the pipe
     between them keeps memory bounded for a million households), and up
-    to `concurrency` chunks of villages are written at once, each batch in its own transaction."""
+    to `concurrency` chunks of villages are written at once, each batch in its own transaction.
+    The derived aggregates (graph/aggregates.py) are built last, in one transaction."""
     Targets.for_households(households)  # fail fast on an infeasible size
     await migrate(driver, database)
     deleted_s = 0.0
@@ -115,6 +117,7 @@ async def seed_demo_county(
             await process.wait()
         errors.cancel()
         await asyncio.gather(errors, return_exceptions=True)
+    await rebuild_aggregates(driver, database)
     return SeedReport(
         seed,
         households,
