@@ -21,6 +21,7 @@ from api.body_limit import BodyLimit
 from api.database import Database, open_database
 from api.graphql_http import GraphQLApp
 from api.login import login, logout
+from api.rate_limit import Guards, open_guards, rate_limited_after, too_many_scans
 from api.scan_page import SCAN_QUERY, ReplacedCode, render_scan_page, scan_found
 from api.settings import Settings
 from graph.access import Role, Viewer
@@ -44,6 +45,7 @@ class AppState:
     settings: Settings
     database: Database
     verifier: TokenVerifier
+    guards: Guards
 
     @property
     def graph(self) -> Graph:
@@ -55,6 +57,9 @@ class AppState:
             self.graph, self.settings.public_url, request=request, response=response, viewer=caller.viewer
         )
         context.may_write = caller.may_write
+        context.audit = self.guards.audit
+        context.scan_limiter = self.guards.scan_limiter
+        context.client = self.guards.client_of(request) if request is not None else None
         return context
 
 
@@ -82,8 +87,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_database(settings) as database:
-            app.state.yimaqing = AppState(settings=settings, database=database, verifier=verifier)
+        async with open_database(settings) as database, open_guards(settings, database.graph) as guards:
+            app.state.yimaqing = AppState(settings=settings, database=database, verifier=verifier, guards=guards)
             log.info("serving %s on %s", settings.environment, settings.public_url)
             yield
 
@@ -109,6 +114,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             SCAN_QUERY, variable_values={"token": token}, context_value=state.context(request)
         )
         if result.errors:
+            retry_after = rate_limited_after(result.errors)
+            if retry_after is not None:
+                return too_many_scans(retry_after, PRIVATE_HEADERS)
             log.error("scan page query failed: %s", [e.message for e in result.errors])
             return HTMLResponse(render_scan_page(None, token=token), status_code=500, headers=PRIVATE_HEADERS)
         data: dict[str, Any] | None = result.data

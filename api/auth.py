@@ -195,10 +195,11 @@ def signing_secret(settings: Settings) -> str | None:
         return None
     if not settings.development:
         raise SettingsError("production needs JWT_SECRET or JWT_JWKS_URL to verify tokens; neither is set")
-    return _development_secret(settings.data_dir / SECRET_FILE)
+    return kept_secret(settings.data_dir / SECRET_FILE)
 
 
-def _development_secret(path: Path) -> str:
+def kept_secret(path: Path) -> str:
+    """A random secret kept in `path`: generated (readable by the owner only) the first time."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -209,7 +210,7 @@ def _development_secret(path: Path) -> str:
         else:
             with os.fdopen(descriptor, "w") as file:
                 file.write(secrets.token_urlsafe(48))
-            log.info("generated a development JWT secret in %s", path)
+            log.info("generated a secret in %s", path)
     return path.read_text().strip()
 
 

@@ -56,6 +56,13 @@ class Settings:
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     jwt_leeway_s: float = 0.0
+    # Audit: seconds between batch writes, and the salt of hashed client addresses (unset: one generated
+    # once and kept under data_dir).
+    audit_flush_s: float = 1.0
+    audit_salt: str | None = field(default=None, repr=False)
+    # Scans per client address and window (0: no limit); an unknown token counts double.
+    scan_rate_limit: int = 60
+    scan_rate_window_s: float = 60.0
 
     @property
     def development(self) -> bool:
@@ -97,6 +104,10 @@ class Settings:
             "jwt_issuer": env.get("JWT_ISSUER") or None,
             "jwt_audience": env.get("JWT_AUDIENCE") or None,
             "jwt_leeway_s": _seconds(env, "JWT_LEEWAY_S", 0.0),
+            "audit_flush_s": _seconds(env, "AUDIT_FLUSH_S", 1.0),
+            "audit_salt": env.get("AUDIT_SALT") or None,
+            "scan_rate_limit": _limit(env, "SCAN_RATE_LIMIT", 60),
+            "scan_rate_window_s": _positive_seconds(env, "SCAN_RATE_WINDOW_S", 60.0),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
@@ -133,6 +144,13 @@ def _seconds(env: Mapping[str, str], key: str, default: float) -> float:
         raise SettingsError(f"{key} must be a number of seconds, not {raw!r}") from None
     if not (math.isfinite(value) and value >= 0):
         raise SettingsError(f"{key} must be 0 (no timeout) or more seconds, not {raw!r}")
+    return value
+
+
+def _positive_seconds(env: Mapping[str, str], key: str, default: float) -> float:
+    value = _seconds(env, key, default)
+    if value == 0:
+        raise SettingsError(f"{key} must be more than 0 seconds")
     return value
 
 

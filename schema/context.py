@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -10,8 +11,10 @@ from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
 from graph.access import Viewer
+from graph.audit import AuditTrail
 from graph.driver import CountingGraph, Graph
 from graph.masking import Access
+from graph.rate_limits import ScanLimiter
 from schema.loaders import Loaders
 
 
@@ -25,6 +28,10 @@ class Context:
     viewer: Viewer
     # False when the caller came with the session cookie but without its CSRF header: no mutations then.
     may_write: bool = True
+    # The audit (None outside the app) and the scan rate limit (None: off); the client's hashed address.
+    audit: AuditTrail | None = None
+    scan_limiter: ScanLimiter | None = None
+    client: str | None = None
 
     @classmethod
     def create(
@@ -45,6 +52,11 @@ class Context:
             public_url=public_url,
             viewer=viewer,
         )
+
+    def record_read(self, household_id: str, fields: Iterable[str], village_code: str | None = None) -> None:
+        """Audits a read of a household's personal data (the GraphQL field names) by this request's caller."""
+        if self.audit is not None:
+            self.audit.record_read(self.viewer, household_id, fields, village_code)
 
 
 Info = StrawberryInfo[Context, None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Awaitable, Callable
 
 import strawberry
@@ -12,6 +13,7 @@ from graph.places import get_county
 from graph.policies import list_policies
 from graph.projects import ProjectScope, get_pipeline
 from graph.tracing import list_fund_flows
+from schema.audit import AuditEventConnection, VillageDayScans, audited_scan, household_audit, scans_by_day
 from schema.context import Info
 from schema.enums import EnterpriseOrder, HouseholdOrder, ProjectOrder, VillageOrder
 from schema.errors import BadUserInput
@@ -271,11 +273,35 @@ class Query:
 
     @strawberry.field(description="What a QR code resolves to. Null for an unknown, revoked or malformed token.")
     async def scan(self, info: Info, token: str) -> ScanTarget | None:
-        return await scan(info, token)
+        return await audited_scan(info, token, scan)
 
     @strawberry.field(description="The caller as the server verified their token: role, sub and scope.")
     def me(self, info: Info) -> Me:
         return me(info)
+
+    @strawberry.field(
+        description="A household's audit records (scans of its code, reads of its personal data), "
+        "newest first. Administrators only (FORBIDDEN otherwise)."
+    )
+    async def household_audit(
+        self,
+        info: Info,
+        household_id: strawberry.ID,
+        first: int | None = 20,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> AuditEventConnection | None:
+        return await household_audit(info, household_id, PageArgs(first, after, last, before))
+
+    @strawberry.field(
+        description="Scans of each village's codes per day (county time), from `since` to `until` "
+        "inclusive (at most 366 days). Analysts and administrators (FORBIDDEN otherwise)."
+    )
+    async def scans_by_village_and_day(
+        self, info: Info, since: datetime.date, until: datetime.date, village_codes: list[str] | None = None
+    ) -> list[VillageDayScans] | None:
+        return await scans_by_day(info, since, until, village_codes)
 
     @strawberry.field(
         description="Full-text search over names of places, households, enterprises, projects and policies."

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +23,7 @@ from graph.driver import Graph, open_driver
 from graph.local_neo4j import LocalNeo4j, free_port
 from graph.places import county_exists
 from seeds import seed_demo_county
-from tests.helpers import TEST_JWT_SECRET, bearer, mint_token, token_for
+from tests.helpers import bearer, mint_token, serve_app, token_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,50 +77,10 @@ async def demo_county(driver: AsyncDriver) -> Graph:
 
 @pytest.fixture(scope="session")
 def server(neo4j_uri: str, demo_county: Graph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real app, served by `yimaqing serve` in a child process; yields its base URL."""
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "NEO4J_URI": neo4j_uri,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "PUBLIC_URL": base_url,
-        "SEED_DEMO": "false",
-        "ENVIRONMENT": "development",
-        "DATA_DIR": str(tmp_path_factory.mktemp("server-data")),
-        "JWT_SECRET": TEST_JWT_SECRET,
-    }
-    for unset in ("JWT_JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE", "JWT_LEEWAY_S"):
-        env.pop(unset, None)
-    log_path = tmp_path_factory.mktemp("server-log") / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve"], env=env, cwd=ROOT, stdout=log, stderr=log
-        )
-    try:
-        _wait_ready(base_url, process, log_path)
+    """The real app, served by `yimaqing serve` in a child process; yields its base URL. Scans are not
+    rate limited here (tests/api/test_rate_limit.py starts its own server)."""
+    with serve_app(neo4j_uri, tmp_path_factory.mktemp("server"), SCAN_RATE_LIMIT="0") as base_url:
         yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def _wait_ready(base_url: str, process: subprocess.Popen[bytes], log_path: Path, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            if httpx.get(base_url + "/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the server was not ready within {timeout_s} s:\n{log_path.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="session")

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import httpx
 import jwt
 
 from graph.access import Role, Viewer
+from graph.local_neo4j import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # The secret the test server verifies tokens with (tests/conftest.py sets JWT_SECRET to it).
 TEST_JWT_SECRET = "test-secret-for-the-yimaqing-suite-0123456789"
@@ -59,3 +68,54 @@ def token_for(viewer: Viewer, *, ttl_s: float = 3600) -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@contextmanager
+def serve_app(neo4j_uri: str, workdir: Path, **settings: str) -> Iterator[str]:
+    """Serves the real app (`yimaqing serve` in a child process) over `neo4j_uri`, in development, verifying
+    tokens signed with TEST_JWT_SECRET, with `settings` as environment variables; yields its base URL.
+    Leaving the block stops it with SIGTERM, a clean shutdown."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "NEO4J_URI": neo4j_uri,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "PUBLIC_URL": base_url,
+        "SEED_DEMO": "false",
+        "ENVIRONMENT": "development",
+        "DATA_DIR": str(workdir / "data"),
+        "JWT_SECRET": TEST_JWT_SECRET,
+    }
+    for unset in ("JWT_JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE", "JWT_LEEWAY_S"):
+        env.pop(unset, None)
+    env.update(settings)
+    log_path = workdir / f"server-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve"], env=env, cwd=ROOT, stdout=log, stderr=log
+        )
+    try:
+        _wait_ready(base_url, process, log_path)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _wait_ready(base_url: str, process: subprocess.Popen[bytes], log_path: Path, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            if httpx.get(base_url + "/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the server was not ready within {timeout_s} s:\n{log_path.read_text()[-3000:]}")
