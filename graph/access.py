@@ -140,7 +140,6 @@ FIELD_RULES: dict[str, dict[str, Rule]] = {
     "AlertConnection": {"edges": _not_public(Hidden.EMPTY)},
     # Claims are health data: listed only in full (a household's in scope; a policy's to an ADMIN).
     "ClaimConnection": {"edges": _only_full(Hidden.EMPTY)},
-    "ChangeConnection": {"edges": _only_full(Hidden.EMPTY)},
 }
 
 # Nullable entry points that look one object up by its key: a view not listed gets FORBIDDEN.

@@ -18,6 +18,7 @@ from typing import Any
 from neo4j import AsyncManagedTransaction
 from neo4j.time import Date, DateTime
 
+from graph import masking
 from graph.money import from_fen
 from graph.paging import Page, PagedList, PageRequest
 
@@ -136,7 +137,8 @@ async def history_pages(
         record = ChangeRecord.from_map(row["change"])
         return record, record.id
 
-    return await CHANGES.pages(tx, household_ids, request, parse, sort_value="c.id", ascending=False)
+    pages = await CHANGES.pages(tx, household_ids, request, parse, sort_value="c.id", ascending=False)
+    return {key: masking.page_of_household(key, "history", None, page) for key, page in pages.items()}
 
 
 async def history_counts(tx: AsyncManagedTransaction, household_ids: list[str]) -> dict[str, int]:

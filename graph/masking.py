@@ -106,12 +106,12 @@ def of_household(household_id: str, field_name: str, type_name: str | None, reco
     return [mask(type_name, r, view) for r in records] if type_name else list(records)
 
 
-def page_of_household(household_id: str, field_name: str, type_name: str, page: Page[R]) -> Page[R]:
+def page_of_household(household_id: str, field_name: str, type_name: str | None, page: Page[R]) -> Page[R]:
     """A page of a household's connection field, shaped as `of_household` shapes a list."""
     view = current().household_view(household_id)
     if not shown("Household", field_name, view):
         return Page.empty()
-    if view is View.FULL:
+    if view is View.FULL or type_name is None:
         return page
     rows = [Row(mask(type_name, row.record, view), row.sort_key) for row in page.rows]
     return dataclasses.replace(page, rows=rows)

@@ -12,6 +12,7 @@ from typing import Any
 from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
+from graph import masking
 from graph.access import Viewer
 from graph.driver import CountingGraph, Graph
 from graph.history import change
@@ -260,6 +261,7 @@ async def register_household(graph: Graph | CountingGraph, household: NewHouseho
 
 async def find_household_by_id_number(tx: AsyncManagedTransaction, id_number: str) -> tuple[str, Place] | None:
     """The registered household one of whose members holds this (normalised) ID number, and its place."""
+    masking.check_entry("HouseholdByIdNumber")
     record = await (await tx.run(HOUSEHOLD_BY_ID_NUMBER, idNumber=id_number)).single()
     if record is None:
         return None

@@ -30,6 +30,7 @@ ALLOWED_CODES = {
     "TOO_MANY_TOKENS",
     "QUERY_TOO_COSTLY",
     "NOT_FOUND",
+    "FORBIDDEN",  # the client sends no credentials: entry points closed to anonymous callers say so
 }
 
 
