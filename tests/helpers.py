@@ -91,6 +91,7 @@ def serve_app(neo4j_uri: str, workdir: Path, **settings: str) -> Iterator[str]:
     for unset in ("JWT_JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE", "JWT_LEEWAY_S"):
         env.pop(unset, None)
     env.update(settings)
+    workdir.mkdir(parents=True, exist_ok=True)
     log_path = workdir / f"server-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
