@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import re
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,8 +22,10 @@ from api.auth import TOKEN_ROLES, mint_token, signing_secret
 from api.database import connect, local_neo4j, seed_with_progress
 from api.login import login_link
 from api.settings import Settings, SettingsError
+from api.trusted_documents import TrustedDocuments
 from graph.access import Viewer
 from graph.aggregates import rebuild_aggregates
+from graph.alerts import evaluate_county
 from graph.constraints import migrate
 from graph.driver import open_driver
 from graph.local_neo4j import LocalNeo4jError
@@ -50,8 +54,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             write_schema(args.output)
         elif command == "token":
             print(issue_token(settings, args))
+        elif command == "documents":
+            documents = TrustedDocuments.public(anonymous_trusted_only=True).by_hash
+            print(json.dumps(documents, indent=2, ensure_ascii=False))
         elif command == "aggregates":
             asyncio.run(rebuild_aggregates_command(settings))
+        elif command == "alerts":
+            asyncio.run(evaluate_alerts_command(settings))
     except (SettingsError, CliError, LocalNeo4jError) as error:
         print(f"yimaqing: {error}", file=sys.stderr)
         return 2
@@ -82,6 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     schema_parser.add_argument("--output", type=Path, default=None, help="write it to this file instead")
     aggregates_parser = commands.add_parser("aggregates", help="rebuild what is derived from households")
     aggregates_parser.add_argument("action", choices=["rebuild"], help="recompute every village's stats now")
+    alerts_parser = commands.add_parser("alerts", help="the early-warning rules")
+    alerts_parser.add_argument("action", choices=["evaluate"], help="evaluate every rule over the county now")
     token_parser = commands.add_parser("token", help="print a signed JWT (or a one-time login link) for a role")
     token_parser.add_argument("--role", required=True, type=str.upper, choices=[r.value for r in TOKEN_ROLES.values()])
     token_parser.add_argument("--village", action="append", default=[], help="a village code (repeatable)")
@@ -91,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     token_parser.add_argument(
         "--link", action="store_true", help="print a one-time login link for a phone instead (opens within 24 h)"
     )
+    commands.add_parser("documents", help="print the trusted documents (SHA-256 hash → text) as JSON")
     return parser
 
 
@@ -148,6 +160,17 @@ async def rebuild_aggregates_command(settings: Settings) -> None:
         await migrate(database.driver, settings.neo4j_database)
         report = await rebuild_aggregates(database.driver, settings.neo4j_database)
         print(f"rebuilt the stats of {report.villages} villages for the years {', '.join(map(str, report.years))}")
+
+
+async def evaluate_alerts_command(settings: Settings) -> None:
+    async with connect(settings) as database:
+        await migrate(database.driver, settings.neo4j_database)
+        started = time.perf_counter()
+        report = await evaluate_county(database.driver, settings.neo4j_database)
+        print(
+            f"{report.holding} rule findings: {report.opened} alerts opened, {report.updated} updated, "
+            f"{report.resolved} resolved ({time.perf_counter() - started:.1f} s)"
+        )
 
 
 async def run_local_neo4j(settings: Settings) -> None:

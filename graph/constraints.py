@@ -37,6 +37,7 @@ UNIQUE_KEYS: tuple[tuple[LiteralString, LiteralString], ...] = (
     ("DeregisteredHousehold", "id"),
     ("Sequence", "name"),
     ("Change", "id"),
+    ("IdempotentRequest", "id"),
     # Derived: village stats per year and their state (graph/aggregates.py).
     ("VillageStats", "id"),
     ("DerivedState", "name"),

@@ -8,11 +8,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from neo4j import AsyncManagedTransaction
 
 from graph.aggregates import refresh_village_stats
+from graph.alerts import refresh_alerts
 
 Refresher = Callable[[AsyncManagedTransaction, Sequence[str]], Awaitable[None]]
 
 # Each derived structure (alerts, village aggregates, ...) adds its refresher here; they run in order.
-REFRESHERS: list[Refresher] = [refresh_village_stats]
+REFRESHERS: list[Refresher] = [refresh_village_stats, refresh_alerts]
 
 
 async def refresh_after_write(tx: AsyncManagedTransaction, household_ids: Sequence[str]) -> None:

@@ -1,6 +1,7 @@
 """A fingerprint of the whole graph: SHA-256 over a canonical dump of every node (labels and
 properties) and every relationship (its ends' labels and keys, type and properties), sorted. QR tokens
-and creation times are left out: tokens are random by design, so equal seeds give equal fingerprints."""
+and creation times are left out: tokens are random by design, so equal seeds give equal fingerprints;
+so are the ids and times of history entries, so that two imports of one file give equal fingerprints."""
 
 from __future__ import annotations
 
@@ -20,16 +21,25 @@ WITH head(labels(n)) AS label, right(key, 1) AS bucket, collect([labels(n), [k I
   ELSE toString(n[k]) END]]]) AS rows
 RETURN rows"""
 
-# A node in a relationship line is known by its key property (QR tokens left out on purpose).
+# A node in a relationship line is known by its key property (QR tokens left out on purpose; a Change's
+# id is time and chance, so a Change is known by its label alone).
 ALL_RELATIONSHIPS = """
 MATCH (a)-[r]->(b)
-WITH r, head(labels(a)) + ':' + coalesce(a.idNumber, a.id, a.code, toString(a.year), a.name, '') AS start,
+WITH r, head(labels(a)) + ':' + coalesce(CASE WHEN a:Change THEN '' END, a.idNumber, a.id, a.code,
+       toString(a.year), a.name, '') AS start,
      head(labels(b)) + ':' + coalesce(b.idNumber, b.id, b.code, toString(b.year), b.name, '') AS end
 WITH type(r) AS type, right(start, 1) AS bucket,
      collect([start + '-' + type(r) + '->' + end, [k IN keys(r) | [k, toString(r[k])]]]) AS rows
 RETURN rows"""
 
-VOLATILE = {"QrCode": {"token", "createdAt"}}
+# Random or clock-made: QR tokens, the ids and times of history entries (graph/history.py), and when the
+# early-warning rules raised an alert and its events happened (the seeder evaluates them; graph/alerts.py).
+VOLATILE = {
+    "QrCode": {"token", "createdAt"},
+    "Change": {"id", "at"},
+    "Alert": {"raisedAt"},
+    "AlertEvent": {"at"},
+}
 
 
 def _line(item: Any) -> bytes:

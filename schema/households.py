@@ -29,9 +29,11 @@ from schema.node import Node
 from schema.pagination import PageArgs, PageInfo, encode_cursor, page_info, page_request
 
 if TYPE_CHECKING:
+    from schema.alerts import Alert, AlertState
     from schema.exit import ExitIndicators
     from schema.history import ChangeConnection
     from schema.industries import DriveLink, Industry
+    from schema.monitoring import MonitoringEpisode
     from schema.places import Village
     from schema.policies import Claim, ClaimConnection, Policy
     from schema.qr import QrCode
@@ -301,6 +303,22 @@ class Household(Node):
         from schema.history import history_connection
 
         return await history_connection(info, self.id, self.village_code, PageArgs(first, after))
+
+    @strawberry.field(description="Its early-warning alerts (in one state, or all), newest first.")
+    async def alerts(
+        self, info: Info, state: Annotated[AlertState, strawberry.lazy("schema.alerts")] | None = None
+    ) -> list[Annotated[Alert, strawberry.lazy("schema.alerts")]]:
+        from schema.alerts import household_alerts
+
+        return await household_alerts(info, self.id, state)
+
+    @strawberry.field(description="Its relapse-monitoring episodes (防返贫), newest first.")
+    async def monitoring_episodes(
+        self, info: Info
+    ) -> list[Annotated[MonitoringEpisode, strawberry.lazy("schema.monitoring")]]:
+        from schema.monitoring import household_episodes
+
+        return await household_episodes(info, self.id)
 
     @strawberry.field
     async def qr(self, info: Info) -> Annotated[QrCode, strawberry.lazy("schema.qr")]:

@@ -22,6 +22,7 @@ from graph import qr as g_qr
 from graph import tracing as g_tracing
 from graph.driver import CountingGraph
 from graph.paging import Page, PageRequest
+from schema.alert_loaders import AlertLoaders
 from schema.stats_loaders import StatsLoaders
 
 K = TypeVar("K", bound=Hashable)
@@ -205,6 +206,7 @@ class Loaders:
     history_pages: DataLoader[tuple[str, str, PageRequest], Page[g_history.ChangeRecord]]
     history_counts: DataLoader[str, int]
     stats: StatsLoaders
+    alerts: AlertLoaders
     qr_tokens: dict[g_qr.QrTargetKind, DataLoader[str, g_qr.QrTokenRecord | None]]
     project_benefits: DataLoader[str, list[g_tracing.ProjectBenefitRecord]]
     project_flows: DataLoader[str, g_tracing.ProjectFlowRecord | None]
@@ -260,6 +262,7 @@ class Loaders:
             history_pages=_grouped(graph, _history_pages),
             history_counts=_by_key(graph, g_history.history_counts, _zero),
             stats=StatsLoaders.create(graph),
+            alerts=AlertLoaders.create(graph),
             qr_tokens={kind: _by_key(graph, _tokens(kind), _none) for kind in g_qr.QrTargetKind},
             project_benefits=_by_key(graph, g_tracing.project_benefits_by_household, list),
             project_flows=_by_key(graph, g_tracing.flows_by_project, _none),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from strawberry.tools import merge_types
 
+from schema.alerts import AlertMutations
+from schema.monitoring import MonitoringMutations
 from schema.qr import QrMutations
 from schema.registry import RegistryMutations
 
 # Each aggregate's class of mutations (a @strawberry.type whose fields are @strawberry.mutation).
-MUTATION_TYPES: tuple[type, ...] = (QrMutations, RegistryMutations)
+MUTATION_TYPES: tuple[type, ...] = (QrMutations, RegistryMutations, AlertMutations, MonitoringMutations)
 
 
 def mutation_type() -> type | None:

@@ -13,6 +13,7 @@ from graph.places import get_county
 from graph.policies import list_policies
 from graph.projects import ProjectScope, get_pipeline
 from graph.tracing import list_fund_flows
+from schema.alerts import AlertConnection, AlertFilter
 from schema.audit import AuditEventConnection, VillageDayScans, audited_scan, household_audit, scans_by_day
 from schema.context import Info
 from schema.enums import EnterpriseOrder, HouseholdOrder, ProjectOrder, VillageOrder
@@ -302,6 +303,15 @@ class Query:
         self, info: Info, since: datetime.date, until: datetime.date, village_codes: list[str] | None = None
     ) -> list[VillageDayScans] | None:
         return await scans_by_day(info, since, until, village_codes)
+
+    @strawberry.field(
+        description="Alerts raised by the early-warning rules, evaluated on the latest year with data, over all "
+        "households, newest first."
+    )
+    async def alerts(
+        self, info: Info, filter: AlertFilter | None = None, first: int | None = 20, after: str | None = None
+    ) -> AlertConnection:
+        return await AlertConnection.load(info, filter, PageArgs(first, after))
 
     @strawberry.field(
         description="Full-text search over names of places, households, enterprises, projects and policies."

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from neo4j import AsyncDriver
 
 from graph.aggregates import rebuild_aggregates
+from graph.alerts import evaluate_county
 from graph.constraints import migrate
 from graph.loader import LoadCounts, delete_all, is_seeded, write_batch
 from seeds._worker import HEADER_BYTES
@@ -61,7 +62,7 @@ async def seed_demo_county(
     completes. Generation runs in a child process (so Python's and Neo4j's CPU work overlap; the pipe
     between them keeps memory bounded for a million households), and up
     to `concurrency` chunks of villages are written at once, each batch in its own transaction.
-    The derived aggregates (graph/aggregates.py) are built last, in one transaction."""
+    The derived aggregates (graph/aggregates.py) are built last, in one transaction, then the alerts."""
     Targets.for_households(households)  # fail fast on an infeasible size
     await migrate(driver, database)
     deleted_s = 0.0
@@ -118,6 +119,7 @@ async def seed_demo_county(
         errors.cancel()
         await asyncio.gather(errors, return_exceptions=True)
     await rebuild_aggregates(driver, database)
+    await evaluate_county(driver, database)  # so that the demo county has its early warnings
     return SeedReport(
         seed,
         households,
