@@ -20,10 +20,12 @@ from api.auth import Caller, JwtBackend, TokenVerifier, caller_of, unauthenticat
 from api.body_limit import BodyLimit
 from api.database import Database, open_database
 from api.graphql_http import GraphQLApp
+from api.idempotency import IdempotencyKeys
 from api.login import login, logout
 from api.rate_limit import Guards, open_guards, rate_limited_after, too_many_scans
 from api.scan_page import SCAN_QUERY, ReplacedCode, render_scan_page, scan_found
 from api.settings import Settings
+from api.trusted_documents import TrustedDocuments
 from graph.access import Role, Viewer
 from graph.constraints import is_migrated
 from graph.driver import Graph
@@ -83,7 +85,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         graphql_ide="graphiql" if settings.development else None,
         allow_queries_via_get=True,
         max_batch_operations=settings.max_batch_operations,
+        documents=TrustedDocuments.public(anonymous_trusted_only=not settings.development),
     )
+    keyed_graphql = IdempotencyKeys(graphql, ttl_s=settings.idempotency_ttl_s)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -162,8 +166,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/logout", logout, methods=["GET", "POST"]),
             Route("/q/{token}", scan_page),
             Route("/qr/{token}.{format:str}", qr_image),
-            Route("/graphql", graphql),  # all methods: the view answers 405 as a GraphQL error
-            Mount("/graphql", graphql),
+            Route("/graphql", keyed_graphql),  # all methods: the view answers 405 as a GraphQL error
+            Mount("/graphql", keyed_graphql),
         ],
         lifespan=lifespan,
         middleware=[

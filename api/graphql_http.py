@@ -22,11 +22,13 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.base import BaseSchema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from graph.access import Viewer
 from schema.context import Context
 
 log = logging.getLogger("yimaqing.http")
@@ -67,13 +69,28 @@ class ContextFactory(Protocol):
     def context(self, request: Request | WebSocket | None = None, response: Response | None = None) -> Context: ...
 
 
+class DocumentPolicy(Protocol):
+    """Which documents a caller may run, and the text of a document named by its hash
+    (api/trusted_documents.py); raises RequestError to refuse."""
+
+    def resolve(self, data: GraphQLRequestData, viewer: Viewer) -> GraphQLRequestData: ...
+
+
 class GraphQLApp(GraphQL[Context, None]):
     """Strawberry's ASGI app, with our per-request context (fresh loaders, counted round trips) and the
     GraphQL over HTTP rules above; `max_batch_operations` > 0 accepts a JSON array of that many requests."""
 
-    def __init__(self, schema: BaseSchema, *, max_batch_operations: int = 0, **options: Any) -> None:
+    def __init__(
+        self,
+        schema: BaseSchema,
+        *,
+        max_batch_operations: int = 0,
+        documents: DocumentPolicy | None = None,
+        **options: Any,
+    ) -> None:
         super().__init__(schema, **options)
         self.max_batch_operations = max_batch_operations
+        self.documents = documents
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -92,6 +109,10 @@ class GraphQLApp(GraphQL[Context, None]):
             log.info("client disconnected before its request was read")
             return
         await response(scope, receive, send)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET naming a trusted document by its hash has no `query` either, but is a request, not the IDE.
+        return super().should_render_graphql_ide(request) and request.query_params.get("extensions") is None
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         state: ContextFactory = request.app.state.yimaqing
@@ -147,6 +168,8 @@ class GraphQLApp(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        if self.documents is not None:
+            request_data = self.documents.resolve(request_data, context.viewer)
         if request_data.operation_name is None and request_data.query is not None:
             _require_single_operation(request_data.query)
         try:

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
+import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from neo4j import AsyncDriver
 
+from api.scan_page import SCAN_QUERY
+from api.trusted_documents import COUNTY_DASHBOARD, VILLAGE_DASHBOARD
 from graph.access import Role
-from tests.helpers import bearer, error_codes, mint_token
+from tests.helpers import bearer, data_of, error_codes, mint_token, serve_app
 
 WHO = "{ __typename }"
 
@@ -83,3 +95,173 @@ async def test_bad_tokens_are_401_on_the_scan_page_and_images(anonymous_http: ht
         _assert_unauthenticated(await anonymous_http.get(path, headers=expired))
     # health checks take no credentials
     assert (await anonymous_http.get("/healthz", headers=expired)).status_code == 200
+
+
+# A production server: an issuer and an audience, a leeway, and keys from a JWKS URL beside the secret.
+ISSUER = "https://idp.county.test"
+AUDIENCE = "yimaqing-test"
+LEEWAY_S = 30
+RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+EC_KEY = ec.generate_private_key(ec.SECP256R1())
+STRANGER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _jwk(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, kid: str) -> dict[str, Any]:
+    algorithm = jwt.algorithms.RSAAlgorithm if isinstance(key, rsa.RSAPrivateKey) else jwt.algorithms.ECAlgorithm
+    return {**json.loads(algorithm.to_jwk(key.public_key())), "kid": kid, "use": "sig"}
+
+
+@pytest.fixture(scope="module")
+def jwks_url() -> Iterator[str]:
+    """A JWKS endpoint serving the RSA and EC keys' public halves, over real HTTP."""
+    body = json.dumps({"keys": [_jwk(RSA_KEY, "rsa-1"), _jwk(EC_KEY, "ec-1")]}).encode()
+
+    class KeySet(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), KeySet)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/jwks.json"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def production(neo4j_uri: str, jwks_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    settings = {
+        "ENVIRONMENT": "production",
+        "JWT_JWKS_URL": jwks_url,
+        "JWT_ISSUER": ISSUER,
+        "JWT_AUDIENCE": AUDIENCE,
+        "JWT_LEEWAY_S": str(LEEWAY_S),
+        "SCAN_RATE_LIMIT": "0",
+    }
+    with serve_app(neo4j_uri, tmp_path_factory.mktemp("production"), **settings) as base_url:
+        yield base_url
+
+
+def _signed(key: Any, algorithm: str, kid: str | None, *, ttl_s: float = 600, **claims: Any) -> str:
+    now = int(time.time())
+    payload = {"sub": "idp-user", "role": "ANALYST", "iss": ISSUER, "aud": AUDIENCE, "exp": now + ttl_s, **claims}
+    return jwt.encode(payload, key, algorithm=algorithm, headers={"kid": kid} if kid else None)
+
+
+def _hs256(**claims: Any) -> str:
+    return mint_token(Role.ANALYST, claims={"iss": ISSUER, "aud": AUDIENCE, **claims})
+
+
+async def _role_at(base_url: str, token: str) -> tuple[int, Any]:
+    async with httpx.AsyncClient(base_url=base_url) as client:
+        response = await client.post("/graphql", json={"query": "{ me { role sub } }"}, headers=bearer(token))
+    return response.status_code, response.json()
+
+
+async def test_keys_from_the_jwks_url_verify_rs256_and_es256(production: str) -> None:
+    for key, algorithm, kid in ((RSA_KEY, "RS256", "rsa-1"), (EC_KEY, "ES256", "ec-1")):
+        status, body = await _role_at(production, _signed(key, algorithm, kid, sub=f"user-{algorithm}"))
+        assert status == 200, body
+        assert data_of(body)["me"] == {"role": "ANALYST", "sub": f"user-{algorithm}"}
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        pytest.param(_signed(STRANGER_KEY, "RS256", "rsa-1"), id="rs256-wrong-key"),
+        pytest.param(_signed(STRANGER_KEY, "RS256", "unknown-kid"), id="rs256-unknown-kid"),
+        pytest.param(_signed(RSA_KEY, "RS256", "rsa-1", aud="another-service"), id="wrong-audience"),
+        pytest.param(_signed(RSA_KEY, "RS256", "rsa-1", iss="https://elsewhere.test"), id="wrong-issuer"),
+        pytest.param(_signed(RSA_KEY, "RS256", "rsa-1", ttl_s=-LEEWAY_S - 60), id="expired-past-the-leeway"),
+        pytest.param(_signed(RSA_KEY, "PS256", "rsa-1"), id="unpinned-algorithm"),
+        pytest.param(_hs256(aud="another-service"), id="hs256-wrong-audience"),
+        pytest.param(mint_token(Role.ANALYST), id="hs256-without-audience-and-issuer"),
+    ],
+)
+async def test_production_refuses_tokens_that_do_not_verify(production: str, token: str) -> None:
+    status, body = await _role_at(production, token)
+    assert status == 401 and error_codes(body) == ["UNAUTHENTICATED"]
+
+
+async def test_a_public_key_is_not_an_hmac_secret(production: str) -> None:
+    """Key confusion: an HS256 token "signed" with the RSA public key must not verify."""
+    public_pem = RSA_KEY.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    header = _b64({"alg": "HS256", "typ": "JWT", "kid": "rsa-1"})
+    payload = _b64({"sub": "x", "role": "ADMIN", "iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + 600})
+    signature = hmac.new(public_pem, f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    forged = f"{header}.{payload}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
+    status, _ = await _role_at(production, forged)
+    assert status == 401
+
+
+async def test_the_leeway_accepts_a_token_just_expired(production: str) -> None:
+    status, body = await _role_at(production, _signed(RSA_KEY, "RS256", "rsa-1", ttl_s=-5))
+    assert status == 200, body
+    status, body = await _role_at(production, _hs256())
+    assert status == 200, body
+
+
+async def test_production_sets_a_secure_session_cookie(production: str) -> None:
+    async with httpx.AsyncClient(base_url=production) as phone:
+        response = await phone.post("/login", data={"token": _signed(RSA_KEY, "RS256", "rsa-1")})
+    assert response.status_code == 303
+    cookies = [c for c in response.headers.get_list("set-cookie") if c.startswith("yimaqing_session=")]
+    assert len(cookies) == 1 and "Secure" in cookies[0] and "HttpOnly" in cookies[0]
+
+
+def _persisted(document: str) -> dict[str, Any]:
+    return {"persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(document.encode()).hexdigest()}}
+
+
+async def test_production_holds_anonymous_callers_to_trusted_documents(production: str, driver: AsyncDriver) -> None:
+    records, _, _ = await driver.execute_query(
+        "MATCH (q:QrCode)-[:IDENTIFIES]->(v:Village) WHERE q.revokedAt IS NULL RETURN q.token AS token, v.code AS code LIMIT 1"
+    )
+    token, village = records[0]["token"], records[0]["code"]
+    async with httpx.AsyncClient(base_url=production) as anonymous:
+        arbitrary = await anonymous.post("/graphql", json={"query": "{ county { name } }"})
+        assert arbitrary.status_code == 403 and error_codes(arbitrary.json()) == ["FORBIDDEN"]
+        by_hash = await anonymous.post(
+            "/graphql", json={"variables": {"token": token}, "extensions": _persisted(SCAN_QUERY)}
+        )
+        assert by_hash.status_code == 200
+        assert data_of(by_hash.json())["scan"]["code"] == village
+        with_text = await anonymous.post("/graphql", json={"query": SCAN_QUERY, "variables": {"token": token}})
+        assert data_of(with_text.json())["scan"]["code"] == village
+        over_get = await anonymous.get(
+            "/graphql",
+            params={
+                "variables": json.dumps({"code": village}),
+                "extensions": json.dumps(_persisted(VILLAGE_DASHBOARD)),
+            },
+        )
+        assert data_of(over_get.json())["village"]["code"] == village
+        county = await anonymous.post("/graphql", json={"extensions": _persisted(COUNTY_DASHBOARD)})
+        expected, _, _ = await driver.execute_query("MATCH (h:Household) RETURN count(h) AS n")
+        assert data_of(county.json())["county"]["households"] == expected[0]["n"]
+        unknown = await anonymous.post("/graphql", json={"extensions": _persisted("{ county { name } }")})
+        assert unknown.status_code == 400 and error_codes(unknown.json()) == ["PERSISTED_QUERY_NOT_FOUND"]
+        mismatch = await anonymous.post(
+            "/graphql", json={"query": "{ county { name } }", "extensions": _persisted(SCAN_QUERY)}
+        )
+        assert mismatch.status_code == 400 and error_codes(mismatch.json()) == ["BAD_REQUEST"]
+        # a signed-in caller may send any document
+        signed_in = await anonymous.post(
+            "/graphql", json={"query": "{ county { name } }"}, headers=bearer(_signed(RSA_KEY, "RS256", "rsa-1"))
+        )
+        assert signed_in.status_code == 200 and "errors" not in signed_in.json()
+
+
+async def test_development_keeps_arbitrary_documents_open(anonymous_http: httpx.AsyncClient) -> None:
+    response = await anonymous_http.post("/graphql", json={"query": "{ county { name } }"})
+    assert response.status_code == 200 and "errors" not in response.json()
