@@ -63,6 +63,8 @@ class Settings:
     # Scans per client address and window (0: no limit); an unknown token counts double.
     scan_rate_limit: int = 60
     scan_rate_window_s: float = 60.0
+    # How long a response to a request with an Idempotency-Key is replayed to retries (0: the header is ignored).
+    idempotency_ttl_s: int = 86_400
 
     @property
     def development(self) -> bool:
@@ -108,6 +110,7 @@ class Settings:
             "audit_salt": env.get("AUDIT_SALT") or None,
             "scan_rate_limit": _limit(env, "SCAN_RATE_LIMIT", 60),
             "scan_rate_window_s": _positive_seconds(env, "SCAN_RATE_WINDOW_S", 60.0),
+            "idempotency_ttl_s": _limit(env, "IDEMPOTENCY_TTL_S", 86_400),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
