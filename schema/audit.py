@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
 
 import strawberry
+from graphql import FieldNode, GraphQLResolveInfo
+from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
-from graph.access import Role
+from graph.access import FIELD_RULES, Role, View, shown
 from graph.audit import (
     AuditKind,
     AuditRecord,
@@ -21,7 +24,7 @@ from graph.audit import (
 )
 from graph.paging import Page
 from graph.qr import TokenStatus, token_subject
-from schema.context import Info
+from schema.context import Context, Info
 from schema.errors import BadUserInput, ClientError, Forbidden
 from schema.households import Household
 from schema.pagination import PageArgs, PageInfo, encode_cursor, page_info, page_request
@@ -189,3 +192,50 @@ async def scans_by_day(
         raise BadUserInput(f"count at most {MAX_DAYS} days at a time", argument="until")
     rows = await info.context.graph.read(scans_by_village_and_day, since, until, village_codes)
     return [VillageDayScans(village_code=r.village_code, day=r.day, scans=r.scans) for r in rows]
+
+
+class PersonalDataReads(SchemaExtension):
+    """Audits reads of personal data: each Household field that graph/access.py's FIELD_RULES guards, read
+    by a signed-in caller whose view of that household shows it (for `members`, the guarded Person fields
+    selected under it, as `members.name`...). One record per household and request, written at its end."""
+
+    def __init__(self, *, execution_context: ExecutionContext | None = None) -> None:
+        if execution_context is not None:
+            self.execution_context = execution_context
+        self.reads: dict[tuple[str, str], set[str]] = {}
+
+    def resolve(
+        self, _next: Callable[..., Any], root: Any, info: GraphQLResolveInfo[Any], *args: Any, **kwargs: Any
+    ) -> Any:
+        if info.parent_type.name == "Household" and info.field_name in _GUARDED_HOUSEHOLD_FIELDS:
+            view = getattr(root, "view", None)
+            if isinstance(view, View) and shown("Household", info.field_name, view):
+                key = (root.id, root.village_code)
+                self.reads.setdefault(key, set()).update(_fields_read(info, view))
+        return _next(root, info, *args, **kwargs)
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        context = self.execution_context.context
+        if self.reads and isinstance(context, Context) and context.viewer.role is not Role.ANONYMOUS:
+            for (household_id, village_code), fields in self.reads.items():
+                context.record_read(household_id, fields, village_code)
+
+
+_GUARDED_HOUSEHOLD_FIELDS = frozenset(FIELD_RULES.get("Household", {}))
+_GUARDED_PERSON_FIELDS = frozenset(FIELD_RULES.get("Person", {}))
+
+
+def _fields_read(info: GraphQLResolveInfo[Any], view: View) -> list[str]:
+    """The field read, and for `members` the guarded Person fields selected under it that `view` shows."""
+    if info.field_name != "members":
+        return [info.field_name]
+    selected = {
+        selection.name.value
+        for node in info.field_nodes
+        if node.selection_set is not None
+        for selection in node.selection_set.selections
+        if isinstance(selection, FieldNode)
+    }
+    guarded = sorted(selected & _GUARDED_PERSON_FIELDS)
+    return ["members"] + [f"members.{name}" for name in guarded if shown("Person", name, view)]

@@ -12,6 +12,7 @@ from strawberry.extensions import DisableIntrospection, SchemaExtension, Validat
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.audit import PersonalDataReads
 from schema.extensions import ErrorCodes, ReportingParserCache, RoundTrips
 from schema.guards import CookieMutationsNeedCsrf
 from schema.households import Household
@@ -44,6 +45,7 @@ def build_schema(limits: QueryLimits | None = None, *, production: bool = False)
         ErrorCodes,
         RoundTrips,
         MaskedPaths,
+        PersonalDataReads,
     ]
     if production:
         extensions.append(DisableIntrospection)

@@ -194,3 +194,43 @@ async def test_no_record_is_lost_across_a_clean_restart(neo4j_uri: str, driver: 
             ).json()
             listed = [e["node"]["sub"] for e in data_of(body)["householdAudit"]["edges"]]
             assert listed.count(sub) == scans
+
+
+READ = """query($id: ID!) {
+  household(id: $id) { id headName primaryCause incomePerCapita size members { name idNumber relation } }
+}"""
+
+
+async def _read_events(driver: AsyncDriver, sub: str, expected: int, timeout_s: float = 10) -> list[dict[str, Any]]:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        records, _, _ = await driver.execute_query(
+            "MATCH (e:ReadEvent {sub: $sub}) RETURN e {.*} AS e ORDER BY e.at", sub=sub
+        )
+        if len(records) >= expected or asyncio.get_running_loop().time() > deadline:
+            return [r["e"] for r in records]
+        await asyncio.sleep(0.2)
+
+
+async def test_reads_of_personal_data_are_recorded(gql: GraphQLPost, driver: AsyncDriver) -> None:
+    _, household, village = await _household_token(driver, 106)
+    sub = f"cadre-{uuid.uuid4()}"
+    in_scope = Viewer(Role.CADRE, sub=sub, villages=frozenset({village}))
+    data_of(await gql(READ, {"id": household}, as_viewer=in_scope))
+    [event] = await _read_events(driver, sub, 1)
+    assert (event["household"], event["village"], event["role"]) == (household, village, "CADRE")
+    assert event["fields"] == sorted(
+        ["headName", "primaryCause", "incomePerCapita", "members", "members.name", "members.idNumber"]
+    )
+
+    analyst = Viewer(Role.ANALYST, sub=f"analyst-{uuid.uuid4()}")
+    data_of(await gql(READ, {"id": household}, as_viewer=analyst))
+    [seen_by_analyst] = await _read_events(driver, analyst.sub or "", 1)
+    # an analyst's view is pseudonymous: the income and the members list, never a name or an ID number
+    assert seen_by_analyst["fields"] == ["incomePerCapita", "members"]
+
+    # an administrator's reads are recorded too; an anonymous caller reads no personal data
+    admin = Viewer(Role.ADMIN, sub=f"admin-{uuid.uuid4()}")
+    data_of(await gql("query($id: ID!) { household(id: $id) { headName } }", {"id": household}, as_viewer=admin))
+    [by_admin] = await _read_events(driver, admin.sub or "", 1)
+    assert by_admin["fields"] == ["headName"]
