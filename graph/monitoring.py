@@ -295,7 +295,7 @@ def check_steps(opened: datetime.date, steps: Mapping[str, datetime.date], today
 
 
 def _risk_types(given: Sequence[str]) -> list[str]:
-    risks = sorted({r.strip() for r in given if r.strip()})
+    risks = list(dict.fromkeys(r.strip() for r in given if r.strip()))  # as given, once each
     if not risks or len(risks) > MAX_RISK_TYPES or any(len(r) > MAX_TEXT for r in risks):
         raise InvalidInput(f"name from 1 to {MAX_RISK_TYPES} risk types (such as 因病, 因灾)", "riskTypes")
     return risks
