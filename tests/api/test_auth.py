@@ -107,8 +107,11 @@ STRANGER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def _jwk(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, kid: str) -> dict[str, Any]:
-    algorithm = jwt.algorithms.RSAAlgorithm if isinstance(key, rsa.RSAPrivateKey) else jwt.algorithms.ECAlgorithm
-    return {**json.loads(algorithm.to_jwk(key.public_key())), "kid": kid, "use": "sig"}
+    if isinstance(key, rsa.RSAPrivateKey):
+        public = jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key())
+    else:
+        public = jwt.algorithms.ECAlgorithm.to_jwk(key.public_key())
+    return {**json.loads(public), "kid": kid, "use": "sig"}
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ GraphQL accept; mutations over the cookie need the CSRF header; /logout clears i
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -12,6 +13,8 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
+from neo4j import AsyncDriver
+from playwright.async_api import async_playwright
 
 from api.auth import CSRF_COOKIE, SESSION_COOKIE
 from graph.access import Role
@@ -166,3 +169,61 @@ async def test_a_login_link_opens_one_session_once(phone: httpx.AsyncClient) -> 
         again = await other.post("/login", data={"token": ticket})
         assert again.status_code == 401 and "already used" in again.text
         assert SESSION_COOKIE not in other.cookies
+
+
+async def test_a_cadre_logs_in_on_the_scan_page_in_a_browser(server: str, driver: AsyncDriver) -> None:
+    """Headless Chromium (Debian's, see DESIGN.md): the scan page is masked, the login form sets the cookie,
+    the page then shows the full card; the page's own script can mutate only with the CSRF header."""
+    chromium = shutil.which("chromium")
+    assert chromium, "the browser test needs Debian's chromium (apt-get install chromium fonts-noto-cjk)"
+    records, _, _ = await driver.execute_query(
+        """MATCH (q:QrCode)-[:IDENTIFIES]->(h:Household)-[:IN]->(v:Village) WHERE q.revokedAt IS NULL
+        MATCH (p:Person)-[:MEMBER_OF]->(h)
+        WITH q, h, v, collect(p.name) AS members ORDER BY h.id SKIP 200 LIMIT 1
+        RETURN q.token AS token, h.headName AS head, v.code AS village, members"""
+    )
+    token, head, village, members = (records[0][k] for k in ("token", "head", "village", "members"))
+    cadre_token = mint_token(Role.CADRE, [village], sub="cadre-browser")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            context = await browser.new_context(base_url=server)
+            page = await context.new_page()
+            await page.goto(f"/q/{token}")
+            masked = await page.inner_text("body")
+            assert head[0] in masked and head not in masked
+            assert not any(name in masked for name in members)
+
+            await page.goto(f"/login?next=/q/{token}")
+            await page.fill("textarea[name=token]", cadre_token)
+            await page.click("button")
+            await page.wait_for_url(f"**/q/{token}")
+            full = await page.inner_text("body")
+            assert head in full and all(name in full for name in members)
+
+            [session] = [c for c in await context.cookies() if c["name"] == SESSION_COOKIE]
+            assert session["httpOnly"] and session["sameSite"] == "Lax"
+            visible_to_scripts = await page.evaluate("document.cookie")
+            assert SESSION_COOKIE not in visible_to_scripts and CSRF_COOKIE in visible_to_scripts
+
+            codes = await page.evaluate(BROWSER_MUTATIONS, MUTATION)
+            assert codes["withoutHeader"] == ["FORBIDDEN"]
+            assert "FORBIDDEN" not in codes["withHeader"]
+
+            await page.goto("/logout")
+            await page.goto(f"/q/{token}")
+            assert head not in await page.inner_text("body")
+        finally:
+            await browser.close()
+
+
+# Runs in the page: the mutation without, then with, the CSRF header read from the CSRF cookie.
+BROWSER_MUTATIONS = """async (query) => {
+  const csrf = document.cookie.split("; ").find((c) => c.startsWith("yimaqing_csrf=")).split("=")[1];
+  const post = async (headers) => {
+    const response = await fetch("/graphql", {method: "POST", headers: {"content-type": "application/json", ...headers},
+                                               body: JSON.stringify({query})});
+    return ((await response.json()).errors || []).map((e) => e.extensions.code);
+  };
+  return {withoutHeader: await post({}), withHeader: await post({"X-CSRF-Token": csrf})};
+}"""
