@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -72,11 +72,21 @@ async def ensure_seeded(uri: str) -> None:
 
 
 @contextmanager
-def serving(uri: str) -> Iterator[httpx.Client]:
-    """`yimaqing serve` over the Neo4j at `uri`, on a free port; a client for it once it is ready."""
+def serving(uri: str, *, root: Path = ROOT, settings: Mapping[str, str] | None = None) -> Iterator[httpx.Client]:
+    """`yimaqing serve` (from the checkout at `root`) over the Neo4j at `uri`, on a free port, with
+    `settings` as environment variables; a client for it once it is ready. Scans are not rate limited
+    unless SCAN_RATE_LIMIT is given: a benchmark scans far more than a phone."""
     port = free_port()
-    env = {**os.environ, "NEO4J_URI": uri, "PORT": str(port), "SEED_DEMO": "false", "LOG_LEVEL": "warning"}
-    server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve"], env=env, cwd=ROOT)
+    env = {
+        **os.environ,
+        "NEO4J_URI": uri,
+        "PORT": str(port),
+        "SEED_DEMO": "false",
+        "LOG_LEVEL": "warning",
+        "SCAN_RATE_LIMIT": "0",
+        **(settings or {}),
+    }
+    server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve"], env=env, cwd=root)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
             _wait_ready(client)
