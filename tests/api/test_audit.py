@@ -234,3 +234,16 @@ async def test_reads_of_personal_data_are_recorded(gql: GraphQLPost, driver: Asy
     data_of(await gql("query($id: ID!) { household(id: $id) { headName } }", {"id": household}, as_viewer=admin))
     [by_admin] = await _read_events(driver, admin.sub or "", 1)
     assert by_admin["fields"] == ["headName"]
+
+
+@pytest.mark.mutates
+async def test_a_retired_token_is_recorded_as_retired(gql: GraphQLPost, driver: AsyncDriver) -> None:
+    token, household, village = await _household_token(driver, 107)
+    revoked = await gql("mutation($t: String!) { revokeQr(token: $t) { url } }", {"t": token})
+    assert "errors" not in revoked, revoked
+    sub = f"cadre-{uuid.uuid4()}"
+    cadre = Viewer(Role.CADRE, sub=sub, villages=frozenset({village}))
+    assert data_of(await gql(SCAN, {"token": token}, as_viewer=cadre))["scan"] is None
+    [event] = await _scan_events(driver, sub, 1)
+    assert event["result"] == "RETIRED"
+    assert (event["subjectKind"], event["subjectKey"], event["household"]) == ("Household", household, household)
