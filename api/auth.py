@@ -37,6 +37,7 @@ CSRF_HEADER = "x-csrf-token"
 # A login link's token carries this claim (its one-time id); see api/login.py.
 TICKET_CLAIM = "login_ticket"
 SECRET_FILE = "jwt-secret"
+MIN_SECRET_LENGTH = 32  # HS256 keys shorter than the hash (32 bytes) are weak (RFC 7518, 3.2)
 SECRET_ALGORITHM = "HS256"
 KEY_SET_ALGORITHMS = ("RS256", "ES256")
 TOKEN_ROLES = {Role.CADRE.value: Role.CADRE, Role.ANALYST.value: Role.ANALYST, Role.ADMIN.value: Role.ADMIN}
@@ -202,16 +203,23 @@ def kept_secret(path: Path) -> str:
     """A random secret kept in `path`: generated (readable by the owner only) the first time."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(48))
         try:
-            # O_EXCL: when two processes start at once, one writes and the other reads what it wrote.
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            # A hard link appears complete or not at all: when two processes start at once, one link wins
+            # and both read the same secret, never a half-written file.
+            os.link(draft, path)
+            log.info("generated a secret in %s", path)
         except FileExistsError:
             pass
-        else:
-            with os.fdopen(descriptor, "w") as file:
-                file.write(secrets.token_urlsafe(48))
-            log.info("generated a secret in %s", path)
-    return path.read_text().strip()
+        finally:
+            draft.unlink()
+    secret = path.read_text().strip()
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise SettingsError(f"{path} holds no usable secret: delete it to generate a new one")
+    return secret
 
 
 class JwtBackend(AuthenticationBackend):

@@ -48,6 +48,7 @@ class Settings:
     # the client sees the 413, and operations per batch (0: a JSON array is refused).
     max_body_bytes: int = 1_048_576
     max_body_drain_bytes: int = 8 * 1_048_576
+    max_import_bytes: int = 256 * 1_048_576
     max_batch_operations: int = 0
     # Authentication: HS256 tokens signed with jwt_secret, or RS256/ES256 tokens whose keys the JWKS URL
     # serves; in development with neither, a secret generated once under data_dir (api/auth.py).
@@ -100,8 +101,9 @@ class Settings:
             "read_timeout_s": _seconds(env, "READ_TIMEOUT_S", 10.0),
             "max_body_bytes": _limit(env, "MAX_BODY_BYTES", 1_048_576),
             "max_body_drain_bytes": _limit(env, "MAX_BODY_DRAIN_BYTES", 8 * 1_048_576),
+            "max_import_bytes": _limit(env, "MAX_IMPORT_BYTES", 256 * 1_048_576),
             "max_batch_operations": _limit(env, "MAX_BATCH_OPERATIONS", 0),
-            "jwt_secret": env.get("JWT_SECRET") or None,
+            "jwt_secret": _jwt_secret(env),
             "jwt_jwks_url": _jwks_url(env),
             "jwt_issuer": env.get("JWT_ISSUER") or None,
             "jwt_audience": env.get("JWT_AUDIENCE") or None,
@@ -174,6 +176,14 @@ def _neo4j_uri(env: Mapping[str, str]) -> str | None:
             f"NEO4J_URI must start with one of {', '.join(s + '://' for s in NEO4J_SCHEMES)}, not {uri!r}"
         )
     return uri
+
+
+def _jwt_secret(env: Mapping[str, str]) -> str | None:
+    secret = env.get("JWT_SECRET") or None
+    if secret is not None and len(secret) < 32:
+        # Never echo a secret: say how long it is, not what it is.
+        raise SettingsError(f"JWT_SECRET must be at least 32 characters (HS256), not {len(secret)}")
+    return secret
 
 
 def _jwks_url(env: Mapping[str, str]) -> str | None:

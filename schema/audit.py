@@ -29,6 +29,7 @@ from schema.errors import BadUserInput, ClientError, Forbidden
 from schema.households import Household
 from schema.pagination import PageArgs, PageInfo, encode_cursor, page_info, page_request
 from schema.places import Township, Village
+from schema.qr import TOKEN_SHAPE
 
 T = TypeVar("T")
 
@@ -62,7 +63,7 @@ async def audited_scan(info: Info, token: str, scan: Callable[[Info, str], Await
     if target is not None:
         context.audit.record_scan(context.viewer, result=ScanResult.FOUND, client=context.client, **_named(target))
         return target
-    subject = await context.graph.read(token_subject, token) if token else None
+    subject = await context.graph.read(token_subject, token) if TOKEN_SHAPE.match(token) else None
     if subject is None or subject.status is TokenStatus.UNKNOWN:
         if limiter is not None:
             limiter.charge(client, always=True)  # guessing tokens costs double
