@@ -6,10 +6,14 @@ import base64
 import hashlib
 import hmac
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,7 +26,7 @@ from neo4j import AsyncDriver
 from api.scan_page import SCAN_QUERY
 from api.trusted_documents import COUNTY_DASHBOARD, VILLAGE_DASHBOARD
 from graph.access import Role
-from tests.helpers import bearer, data_of, error_codes, mint_token, serve_app
+from tests.helpers import TEST_JWT_SECRET, bearer, data_of, error_codes, mint_token, serve_app
 
 WHO = "{ __typename }"
 
@@ -268,3 +272,41 @@ async def test_production_holds_anonymous_callers_to_trusted_documents(productio
 async def test_development_keeps_arbitrary_documents_open(anonymous_http: httpx.AsyncClient) -> None:
     response = await anonymous_http.post("/graphql", json={"query": "{ county { name } }"})
     assert response.status_code == 200 and "errors" not in response.json()
+
+
+def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("JWT_")} | env
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args], env=environment, capture_output=True, text=True, timeout=60
+    )
+
+
+async def test_a_cli_token_works_against_a_development_server_sharing_its_data_dir(
+    neo4j_uri: str, tmp_path: Path
+) -> None:
+    """No secret configured: the server and `yimaqing token` use the one generated in DATA_DIR."""
+    minted = _cli(
+        "token", "--role", "CADRE", "--village", "141130200201", "--sub", "cli-cadre", DATA_DIR=str(tmp_path / "data")
+    )
+    assert minted.returncode == 0, minted.stderr
+    token = minted.stdout.strip()
+    assert minted.stdout == token + "\n" and token.count(".") == 2  # the JWT alone on stdout
+    with serve_app(neo4j_uri, tmp_path, JWT_SECRET="", SCAN_RATE_LIMIT="0") as base_url:
+        status, body = await _role_at(base_url, token)
+    assert status == 200 and data_of(body)["me"] == {"role": "CADRE", "sub": "cli-cadre"}
+    assert (tmp_path / "data" / "jwt-secret").stat().st_mode & 0o077 == 0  # readable by its owner only
+
+
+def test_production_refuses_to_start_without_a_key(neo4j_uri: str, tmp_path: Path) -> None:
+    result = _cli("serve", ENVIRONMENT="production", NEO4J_URI=neo4j_uri, DATA_DIR=str(tmp_path), PORT="1")
+    assert result.returncode == 2
+    assert "production needs JWT_SECRET or JWT_JWKS_URL" in result.stderr
+    assert not (tmp_path / "jwt-secret").exists()
+
+
+@pytest.mark.parametrize("ttl, seconds", [("30s", 30), ("15m", 900), ("8h", 28800), ("7d", 604800)])
+def test_cli_token_lifetimes(tmp_path: Path, ttl: str, seconds: int) -> None:
+    minted = _cli("token", "--role", "ANALYST", "--ttl", ttl, JWT_SECRET=TEST_JWT_SECRET, DATA_DIR=str(tmp_path))
+    claims = jwt.decode(minted.stdout.strip(), TEST_JWT_SECRET, algorithms=["HS256"])
+    assert claims["exp"] - claims["iat"] == seconds and claims["role"] == "ANALYST"
+    assert "villages" not in claims
