@@ -33,7 +33,7 @@ from neo4j import AsyncManagedTransaction
 from neo4j.time import Date
 
 from graph.monitoring_procedure import PROCEDURE_MAX_DAYS, Step, due_date, missing_steps
-from graph.stats import SCHOOL_AGE, SCHOOL_OK, IncomeLinesRecord, income_lines, latest_year
+from graph.stats import SCHOOL_AGE, SCHOOL_OK, IncomeLinesRecord
 
 
 class AlertRule(Enum):
@@ -67,10 +67,16 @@ CENT = Decimal("0.01")
 ALL_HOUSEHOLDS = "MATCH (h:Household)"
 SOME_HOUSEHOLDS = "UNWIND $ids AS id MATCH (h:Household {id: id})"
 # Each household rule keeps the households for which it holds, with its evidence (`WITH h, {...} AS evidence`);
-# the rows come back in one record (the driver pays per record, not per byte).
-_HOUSEHOLD_ROWS = """
+# the rows come back in one record (the driver pays per record, not per byte). Over a few households, all the
+# rules run as branches of one query and name themselves (`rule`).
+_RULE_ROWS = """
 MATCH (h)-[:IN]->(v:Village)-[:IN]->(t:Township)
-RETURN collect(evidence {.*, id: h.id, village: v.code, township: t.code}) AS rows"""
+RETURN collect({rule: rule, evidence: evidence, id: h.id, village: v.code, township: t.code}) AS rows"""
+
+EVALUATION = """
+CALL () { MATCH (i:Income) RETURN max(i.year) AS year }
+OPTIONAL MATCH (line:PovertyLine {year: year})
+RETURN year, line.amountFen AS povertyLineFen, line.monitoringLineFen AS monitoringLineFen"""
 
 _INCOME = """
 MATCH (h)-[:EARNED]->(income:Income {year: $year})
@@ -253,11 +259,13 @@ INCOME_RULES = {AlertRule.INCOME_BELOW_MONITORING_LINE, AlertRule.INCOME_NEAR_PO
 
 async def evaluation_of(tx: AsyncManagedTransaction, today: datetime.date) -> Evaluation | None:
     """The year, lines and day the rules use; None while the graph holds no income data."""
-    year = await latest_year(tx)
-    if year is None:
+    record = await (await tx.run(EVALUATION)).single(strict=True)
+    if record["year"] is None:
         return None
-    lines = await income_lines(tx, [year])
-    return Evaluation(year, lines.get(year), today)
+    lines = None
+    if record["povertyLineFen"] is not None and record["monitoringLineFen"] is not None:
+        lines = IncomeLinesRecord(record["year"], record["povertyLineFen"], record["monitoringLineFen"])
+    return Evaluation(record["year"], lines, today)
 
 
 async def evaluate(
@@ -266,22 +274,27 @@ async def evaluate(
     household_ids: Sequence[str] | None = None,
     project_codes: Sequence[str] | None = None,
 ) -> list[Triggered]:
-    """Every rule that holds: over the county when no households are given, else over those households and
-    those projects. One query per rule."""
+    """Every rule that holds: over the county when no households are given (one query per rule, each from
+    its own starting point), else over those households (one query for all the rules) and those projects."""
     params = _params(evaluation, household_ids, project_codes)
-    everything = household_ids is None
+    rules = [rule for rule in HOUSEHOLD_RULES if evaluation.lines is not None or rule not in INCOME_RULES]
+    # Rule names are the enumeration's fixed values, never input.
+    named = {rule: HOUSEHOLD_CONDITIONS[rule.value] + f"\nWITH h, evidence, '{rule.value}' AS rule" for rule in rules}
+    if household_ids is None:
+        queries = [ALL_HOUSEHOLDS + named[rule] + _RULE_ROWS for rule in rules]
+    else:
+        branches = "\n  UNION ALL\n".join(named[rule] + "\nRETURN rule, evidence" for rule in rules)
+        queries = [SOME_HOUSEHOLDS + "\nCALL (h) {" + branches + "\n}" + _RULE_ROWS]
     found: list[Triggered] = []
-    for rule, describe in HOUSEHOLD_RULES.items():
-        if rule in INCOME_RULES and evaluation.lines is None:
-            continue
-        prefix = ALL_HOUSEHOLDS if everything else SOME_HOUSEHOLDS
-        record = await (await tx.run(prefix + HOUSEHOLD_CONDITIONS[rule.value] + _HOUSEHOLD_ROWS, params)).single()
-        for h in record["rows"] if record else []:
-            severity, facts = describe(h, evaluation)
-            found.append(Triggered(rule, severity, SubjectKind.HOUSEHOLD, h["id"], h["village"], h["township"], facts))
-    prefix = ALL_PROJECTS if everything else SOME_PROJECTS
-    record = await (await tx.run(prefix + PROJECT_OVERDUE_ROWS, params)).single()
-    for p in record["rows"] if record else []:
+    for query in queries:
+        record = await (await tx.run(query, params)).single(strict=True)
+        for h in record["rows"]:
+            which = AlertRule(h["rule"])
+            severity, facts = HOUSEHOLD_RULES[which](h["evidence"], evaluation)
+            found.append(Triggered(which, severity, SubjectKind.HOUSEHOLD, h["id"], h["village"], h["township"], facts))
+    prefix = ALL_PROJECTS if household_ids is None else SOME_PROJECTS
+    record = await (await tx.run(prefix + PROJECT_OVERDUE_ROWS, params)).single(strict=True)
+    for p in record["rows"]:
         severity, facts = project_overdue(p, evaluation)
         found.append(
             Triggered(

@@ -50,20 +50,29 @@ def may_write(viewer: Viewer, village: str | None, township: str | None) -> bool
 
 _RETURN = "a {.*, events: COLLECT { MATCH (a)-[:HAS_EVENT]->(e:AlertEvent) RETURN e {.*} ORDER BY e.seq }}"
 
-SCOPE_PROJECTS = """
-UNWIND $ids AS id
-MATCH (:Household|DeregisteredHousehold {id: id})<-[:BENEFITS]-(p:Project)
-RETURN DISTINCT p.code AS code"""
-
 # Unresolved alerts, and those resolved by hand while their rule held, in one record.
-_UNRESOLVED_ROWS = """
-RETURN collect(a {.openKey, .heldKey, .severity, .facts, village: a.villageCode, township: a.townshipCode}) AS rows"""
-UNRESOLVED = "MATCH (a:Alert) WHERE a.openKey IS NOT NULL OR a.heldKey IS NOT NULL" + _UNRESOLVED_ROWS
-UNRESOLVED_OF_SUBJECTS = (
+_UNRESOLVED_MAP = "a {.openKey, .heldKey, .severity, .facts, village: a.villageCode, township: a.townshipCode}"
+UNRESOLVED = (
+    "MATCH (a:Alert) WHERE a.openKey IS NOT NULL OR a.heldKey IS NOT NULL RETURN collect("
+    + _UNRESOLVED_MAP
+    + ") AS rows"
+)
+# A refresh's scope: the households, the projects that benefit them (registered or not: a deregistered
+# household's alerts are resolved too), and the unresolved alerts of all of them.
+UNRESOLVED_OF_HOUSEHOLDS = (
     """
-UNWIND $subjects AS subject
-MATCH (a:Alert {subject: subject}) WHERE a.openKey IS NOT NULL OR a.heldKey IS NOT NULL"""
-    + _UNRESOLVED_ROWS
+CALL () {
+  UNWIND $ids AS id
+  MATCH (:Household|DeregisteredHousehold {id: id})<-[:BENEFITS]-(p:Project)
+  RETURN collect(DISTINCT p.code) AS codes
+}
+RETURN codes, COLLECT {
+  UNWIND $ids + codes AS subject
+  MATCH (a:Alert {subject: subject}) WHERE a.openKey IS NOT NULL OR a.heldKey IS NOT NULL
+  RETURN """
+    + _UNRESOLVED_MAP
+    + """
+} AS rows"""
 )
 
 # The id counts the alerts a rule raised on the subject before: `H…:UNSAFE_HOUSING:1`, then `:2`...
@@ -229,14 +238,13 @@ async def reconcile(
     """Brings the alerts of these households (and of the projects that benefit them), or of the whole county
     when None, in line with what the rules find today."""
     evaluation = await evaluation_of(tx, today)
+    project_codes: list[str] | None = None
     if household_ids is None:
-        project_codes = None
-        existing = await _unresolved(tx, UNRESOLVED, {})
+        record = await (await tx.run(UNRESOLVED)).single(strict=True)
     else:
-        result = await tx.run(SCOPE_PROJECTS, ids=list(household_ids))
-        project_codes = [r["code"] async for r in result]
-        subjects = [*household_ids, *project_codes]
-        existing = await _unresolved(tx, UNRESOLVED_OF_SUBJECTS, {"subjects": subjects})
+        record = await (await tx.run(UNRESOLVED_OF_HOUSEHOLDS, ids=list(household_ids))).single(strict=True)
+        project_codes = record["codes"]
+    existing: list[dict[str, Any]] = record["rows"]
     holding = await _holding(tx, evaluation, household_ids, project_codes)
     return await _apply(tx, holding, existing)
 
@@ -300,12 +308,6 @@ def _row(found: Triggered) -> dict[str, Any]:
             "townshipCode": found.township,
         },
     }
-
-
-async def _unresolved(tx: AsyncManagedTransaction, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    record = await (await tx.run(query, params)).single(strict=True)
-    rows: list[dict[str, Any]] = record["rows"]
-    return rows
 
 
 async def refresh_alerts(tx: AsyncManagedTransaction, household_ids: Sequence[str]) -> None:
