@@ -19,9 +19,12 @@ from starlette.websockets import WebSocket
 from api.auth import Caller, JwtBackend, TokenVerifier, caller_of, unauthenticated_response
 from api.body_limit import BodyLimit
 from api.database import Database, open_database
+from api.export import export_routes
 from api.graphql_http import GraphQLApp
 from api.idempotency import IdempotencyKeys
+from api.imports import import_upload
 from api.login import login, logout
+from api.plates import plates_endpoint
 from api.rate_limit import Guards, open_guards, rate_limited_after, too_many_scans
 from api.scan_page import SCAN_QUERY, ReplacedCode, render_scan_page, scan_found
 from api.settings import Settings
@@ -166,12 +169,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/logout", logout, methods=["GET", "POST"]),
             Route("/q/{token}", scan_page),
             Route("/qr/{token}.{format:str}", qr_image),
+            Route("/plates/{village}.pdf", plates_endpoint),
+            Route("/import", import_upload, methods=["POST"]),
+            *export_routes(schema, lambda request: request.app.state.yimaqing.context(request)),
             Route("/graphql", keyed_graphql),  # all methods: the view answers 405 as a GraphQL error
             Mount("/graphql", keyed_graphql),
         ],
         lifespan=lifespan,
         middleware=[
-            Middleware(BodyLimit, max_bytes=settings.max_body_bytes, drain_bytes=settings.max_body_drain_bytes),
+            Middleware(
+                BodyLimit,
+                max_bytes=settings.max_body_bytes,
+                drain_bytes=settings.max_body_drain_bytes,
+                path_limits={"/import": settings.max_import_bytes},
+            ),
             Middleware(AuthenticationMiddleware, backend=JwtBackend(verifier), on_error=unauthenticated_response),
         ],
     )

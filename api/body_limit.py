@@ -22,12 +22,21 @@ class BodyLimit:
     (content-length) larger than `drain_bytes` is answered at once, and the connection closed. A limit of 0
     turns the middleware off."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, drain_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, drain_bytes: int, path_limits: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.drain_bytes = max(drain_bytes, max_bytes)
+        # Paths whose bodies have a limit of their own (a registry upload is larger than any query).
+        self.path_limits = path_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] in self.path_limits:
+            limit = self.path_limits[scope["path"]]
+            inner = BodyLimit(self.app, max_bytes=limit, drain_bytes=max(limit, self.drain_bytes))
+            await inner(scope, receive, send)
+            return
         if scope["type"] != "http" or self.max_bytes <= 0:
             await self.app(scope, receive, send)
             return

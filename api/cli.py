@@ -20,7 +20,12 @@ from neo4j.exceptions import AuthError, ConfigurationError, ServiceUnavailable
 from api.app import create_app
 from api.auth import TOKEN_ROLES, mint_token, signing_secret
 from api.database import connect, local_neo4j, seed_with_progress
+from api.export import ExportCommandError, run_export
+from api.export import add_parser as add_export_parser
+from api.imports import ImportCommandError, run_import
+from api.imports import add_parser as add_import_parser
 from api.login import login_link
+from api.plates import village_plates_pdf
 from api.settings import Settings, SettingsError
 from api.trusted_documents import TrustedDocuments
 from graph.access import Viewer
@@ -59,9 +64,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps(documents, indent=2, ensure_ascii=False))
         elif command == "aggregates":
             asyncio.run(rebuild_aggregates_command(settings))
+        elif command == "plates":
+            asyncio.run(print_plates(settings, village=args.village, output=args.output))
         elif command == "alerts":
             asyncio.run(evaluate_alerts_command(settings))
-    except (SettingsError, CliError, LocalNeo4jError) as error:
+        elif command == "import":
+            return run_import(settings, args)
+        elif command == "export":
+            return run_export(settings, args)
+    except (SettingsError, CliError, LocalNeo4jError, ImportCommandError, ExportCommandError) as error:
         print(f"yimaqing: {error}", file=sys.stderr)
         return 2
     except (ServiceUnavailable, AuthError, ConfigurationError, ValueError) as error:
@@ -89,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("neo4j", help="run the local Neo4j in the foreground until Ctrl-C")
     schema_parser = commands.add_parser("schema", help="print the served GraphQL schema (SDL)")
     schema_parser.add_argument("--output", type=Path, default=None, help="write it to this file instead")
+    plates_parser = commands.add_parser("plates", help="write a village's printable QR door plates (PDF)")
+    plates_parser.add_argument("--village", required=True, help="the village code")
+    plates_parser.add_argument("--output", type=Path, default=None, help="the PDF (default: <village>一码清门牌.pdf)")
     aggregates_parser = commands.add_parser("aggregates", help="rebuild what is derived from households")
     aggregates_parser.add_argument("action", choices=["rebuild"], help="recompute every village's stats now")
     alerts_parser = commands.add_parser("alerts", help="the early-warning rules")
@@ -103,6 +117,8 @@ def _parser() -> argparse.ArgumentParser:
         "--link", action="store_true", help="print a one-time login link for a phone instead (opens within 24 h)"
     )
     commands.add_parser("documents", help="print the trusted documents (SHA-256 hash → text) as JSON")
+    add_import_parser(commands)
+    add_export_parser(commands)
     return parser
 
 
@@ -171,6 +187,18 @@ async def evaluate_alerts_command(settings: Settings) -> None:
             f"{report.holding} rule findings: {report.opened} alerts opened, {report.updated} updated, "
             f"{report.resolved} resolved ({time.perf_counter() - started:.1f} s)"
         )
+
+
+async def print_plates(settings: Settings, *, village: str, output: Path | None) -> None:
+    async with connect(settings) as database:
+        plates = await village_plates_pdf(database.graph, village, settings.public_url)
+    if plates is None:
+        raise CliError(f"no village with code {village!r}")
+    path = output or Path(plates.filename)
+    path.write_bytes(plates.content)
+    print(f"wrote {plates.plates} plates to {path} (QR codes open {settings.public_url}/q/...)")
+    if plates.without_code:
+        print(f"{plates.without_code} households have no current QR code and no plate", file=sys.stderr)
 
 
 async def run_local_neo4j(settings: Settings) -> None:

@@ -1,0 +1,251 @@
+"""Exports: `GET /export/{name}.{csv|jsonl|xlsx}` (streaming) and `yimaqing export [NAME]`.
+
+`registry` is the registration form (graph/export.py) of the households a HouseholdFilter keeps, as CSV
+or XLSX, for an ADMIN: importing it into an empty database gives the same households back. Every other
+name is a connection an analyst can query (api/connection_export.py), as CSV, JSON lines or XLSX, with
+its GraphQL arguments as query parameters (`filter` as JSON) and the caller's role checks.
+Downloads carry their Chinese file name (RFC 5987 `filename*=`) and an ASCII fallback."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import IO, Any, Literal
+from urllib.parse import quote
+
+from graphql import GraphQLError, GraphQLInputObjectType, coerce_input_value
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+from strawberry import Schema
+from strawberry.types.arguments import convert_argument
+
+from api.auth import caller_of
+from api.connection_export import CONNECTIONS, ConnectionSpec, ExportError, bad_input, edges, json_line, row_of
+from api.connection_export import parse_arguments as connection_arguments
+from api.database import connect
+from api.registry_files import csv_line, write_template, write_xlsx
+from api.settings import Settings
+from graph.access import Role, Viewer
+from graph.errors import FilterTooLarge
+from graph.export import registry_rows
+from graph.households import HouseholdFilter as HouseholdFilterSpec
+from schema.build import build_schema
+from schema.context import Context
+from schema.errors import BadUserInput
+from schema.households import HouseholdFilter
+
+Format = Literal["csv", "jsonl", "xlsx"]
+REGISTRY = "registry"
+REGISTRY_TITLE = "建档立卡户登记表"
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "jsonl": "application/x-ndjson; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+# Exports hold personal data or analyses: never cached or indexed on the way.
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+CHUNK = 1 << 16
+
+
+def household_filter(schema: Schema, text: str | None) -> HouseholdFilterSpec:
+    """A HouseholdFilter given as JSON, checked and converted exactly as the `households` query does."""
+    if not text:
+        return HouseholdFilterSpec()
+    try:
+        value = json.loads(text)
+        input_type = schema._schema.get_type("HouseholdFilter")
+        assert isinstance(input_type, GraphQLInputObjectType)
+        coerced = coerce_input_value(value, input_type)
+        converted = convert_argument(coerced, HouseholdFilter, schema.schema_converter.scalar_registry, schema.config)
+        assert isinstance(converted, HouseholdFilter)
+        spec = converted.to_spec()
+        spec.where()  # the size check
+        return spec
+    except (ValueError, GraphQLError, BadUserInput, FilterTooLarge) as error:
+        raise bad_input(f"filter: {error}", "filter") from None
+
+
+def content_disposition(title: str, ascii_name: str, file_format: str) -> str:
+    """`attachment` with an ASCII fallback name and the UTF-8 name in RFC 5987 form."""
+    return f"attachment; filename=\"{ascii_name}.{file_format}\"; filename*=UTF-8''{quote(f'{title}.{file_format}')}"
+
+
+def export_routes(schema: Schema, context_of: Callable[[Request], Context]) -> list[Route]:
+    async def export(request: Request) -> Response:
+        name = request.path_params["name"]
+        file_format = request.path_params["format"].lower()
+        viewer = caller_of(request).viewer
+        if viewer.role is Role.ANONYMOUS:
+            return _error(401, "UNAUTHENTICATED", "sign in to export")
+        params = dict(request.query_params)
+        state = request.app.state.yimaqing
+        try:
+            if name == REGISTRY:
+                if viewer.role is not Role.ADMIN:
+                    return _error(
+                        403, "FORBIDDEN", "only an administrator exports the registry (it holds personal data)"
+                    )
+                if file_format not in ("csv", "xlsx"):
+                    return _error(404, "NOT_FOUND", "the registry exports as .csv or .xlsx")
+                spec = household_filter(schema, params.pop("filter", None))
+                if params:
+                    raise bad_input(f"the registry export takes only `filter`, not {sorted(params)}")
+                rows: AsyncIterator[list[str] | dict[str, Any]] = registry_rows(state.graph, spec)
+                title, ascii_name = REGISTRY_TITLE, REGISTRY
+            else:
+                connection = CONNECTIONS.get(name)
+                if connection is None or file_format not in MEDIA_TYPES:
+                    known = ", ".join([REGISTRY, *CONNECTIONS])
+                    return _error(404, "NOT_FOUND", f"export one of {known} as .csv, .jsonl or .xlsx")
+                variables = connection_arguments(connection, params)
+                found = edges(schema, lambda: context_of(request), connection, variables)
+                rows = _connection_rows(connection, found, file_format)
+                title, ascii_name = connection.title, connection.name
+            first = await anext(rows)  # errors surface here, before the response starts
+        except ExportError as error:
+            return JSONResponse({"errors": error.errors}, status_code=400)
+        headers = {**PRIVATE_HEADERS, "Content-Disposition": content_disposition(title, ascii_name, file_format)}
+        body = _prepend(first, rows)
+        if file_format == "xlsx":
+            return StreamingResponse(_xlsx_bytes(body), media_type=MEDIA_TYPES["xlsx"], headers=headers)
+        encoded = _encoded(body, file_format)
+        return StreamingResponse(encoded, media_type=MEDIA_TYPES[file_format], headers=headers)
+
+    return [Route("/export/{name}.{format}", export, methods=["GET"])]
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+
+
+async def _connection_rows(
+    spec: ConnectionSpec, found: AsyncIterator[dict[str, Any]], file_format: str
+) -> AsyncIterator[list[str] | dict[str, Any]]:
+    """The header and the rows of a connection (or, for JSON lines, the edges themselves)."""
+    if file_format != "jsonl":
+        yield list(spec.columns)
+    async for edge in found:
+        yield edge if file_format == "jsonl" else row_of(spec, edge)
+
+
+async def _prepend(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    yield first
+    async for item in rest:
+        yield item
+
+
+async def _encoded(rows: AsyncIterator[Any], file_format: str) -> AsyncIterator[bytes]:
+    lines: list[str] = ["\ufeff"] if file_format == "csv" else []  # a BOM, so that Excel reads UTF-8
+    async for row in rows:
+        lines.append(json_line(row) if isinstance(row, dict) else csv_line(row))
+        if len(lines) >= 200:
+            yield "".join(lines).encode()
+            lines = []
+    if lines:
+        yield "".join(lines).encode()
+
+
+async def _xlsx_bytes(rows: AsyncIterator[Any]) -> AsyncIterator[bytes]:
+    """The rows written to a temporary workbook in write-only mode, then sent in chunks."""
+    with tempfile.TemporaryDirectory(prefix="yimaqing-export-") as folder:
+        path = Path(folder) / "export.xlsx"
+        await write_xlsx(_cells(rows), path)
+        with path.open("rb") as stream:
+            while chunk := stream.read(CHUNK):
+                yield chunk
+
+
+async def _cells(rows: AsyncIterator[Any]) -> AsyncIterator[list[str]]:
+    async for row in rows:
+        yield row if isinstance(row, list) else [json.dumps(row, ensure_ascii=False)]
+
+
+def add_parser(commands: Any) -> None:
+    parser = commands.add_parser(
+        "export",
+        help="export the registry (or a connection: " + ", ".join(CONNECTIONS) + ") as CSV, JSON lines or XLSX",
+    )
+    parser.add_argument("name", nargs="?", default=REGISTRY, help="registry (the default) or a connection")
+    parser.add_argument("--template", action="store_true", help="write an empty registration form")
+    parser.add_argument(
+        "--format", choices=("csv", "jsonl", "xlsx"), default=None, help="default: from --output, or csv"
+    )
+    parser.add_argument(
+        "--output", type=Path, default=None, help="the file to write (CSV and JSON lines: default stdout)"
+    )
+    parser.add_argument("--filter", default=None, help="a filter as JSON, as the GraphQL query takes it")
+    parser.add_argument("--arg", action="append", default=[], metavar="NAME=VALUE", help="another argument")
+    parser.add_argument("--years", type=int, nargs="*", default=None, help="income years of an empty form")
+
+
+class ExportCommandError(Exception):
+    """A problem with the command's options; exit status 2."""
+
+
+def run_export(settings: Settings, args: argparse.Namespace) -> int:
+    """The `export` command: an empty form (no database needed), the registry, or a connection."""
+    file_format: str = args.format or (args.output.suffix.lstrip(".") if args.output else "csv")
+    if file_format not in MEDIA_TYPES:
+        raise ExportCommandError(f"unknown format {file_format!r}: csv, jsonl or xlsx")
+    if args.template:
+        if args.output is None or file_format == "jsonl":
+            raise ExportCommandError("--template needs --output, a .csv or .xlsx file")
+        write_template(args.output, "xlsx" if file_format == "xlsx" else "csv", args.years or [TEMPLATE_YEAR])
+        print(f"wrote an empty registration form to {args.output}", file=sys.stderr)
+        return 0
+    if file_format == "xlsx" and args.output is None:
+        raise ExportCommandError("an XLSX export needs --output")
+    if args.name != REGISTRY and args.name not in CONNECTIONS:
+        raise ExportCommandError(f"nothing called {args.name!r} to export: {', '.join([REGISTRY, *CONNECTIONS])}")
+    try:
+        count = asyncio.run(_export(settings, args, file_format))
+    except ExportError as error:
+        raise ExportCommandError(str(error)) from None
+    print(f"exported {count} rows", file=sys.stderr)
+    return 0
+
+
+async def _export(settings: Settings, args: argparse.Namespace, file_format: str) -> int:
+    from api.app import query_limits  # api.app serves these exports: import it here, not at the top
+
+    schema = build_schema(query_limits(settings), production=False)
+    async with connect(settings) as database:
+        if args.name == REGISTRY:
+            if args.arg:
+                raise bad_input("the registry export takes only --filter")
+            rows: AsyncIterator[Any] = registry_rows(database.graph, household_filter(schema, args.filter))
+        else:
+            spec = CONNECTIONS[args.name]
+            params = dict(item.partition("=")[::2] for item in args.arg)
+            if args.filter is not None:
+                params["filter"] = args.filter
+            variables = connection_arguments(spec, params)
+
+            def new_context() -> Context:
+                return Context.create(database.graph, settings.public_url, viewer=Viewer.system("export"))
+
+            rows = _connection_rows(spec, edges(schema, new_context, spec, variables), file_format)
+        if file_format == "xlsx":
+            return await write_xlsx(_cells(rows), args.output)
+        if args.output is None:
+            return await _write_lines(rows, sys.stdout, file_format)
+        with args.output.open("w", encoding="utf-8-sig" if file_format == "csv" else "utf-8", newline="") as out:
+            return await _write_lines(rows, out, file_format)
+
+
+async def _write_lines(rows: AsyncIterator[Any], out: IO[str], file_format: str) -> int:
+    count = -1 if file_format == "csv" else 0  # the header is no data row
+    async for row in rows:
+        out.write(json_line(row) if isinstance(row, dict) else csv_line(row))
+        count += 1
+    return max(count, 0)
+
+
+# The income year of an empty form unless --years says otherwise: the demo county's data year.
+TEMPLATE_YEAR = 2018

@@ -1,0 +1,465 @@
+"""Importing a registration form (graph/registry_form.py) into the graph.
+
+Two passes over the file. The first checks every household: its rows, then against the database (an ID
+number that belongs to another household, a household number that names someone else's household, a
+village named differently). Unless `partial`, nothing is written when any row fails. The second pass
+writes the valid households in batches, each one managed write transaction with batched `UNWIND`
+statements: it reads the batch's current state, writes only what differs (so re-importing a file
+changes nothing), records each changed household's fields before and after in its history (with the
+file and the head's row), and refreshes what is derived from them.
+
+Households are found by their number (户编号) or, without one, by the head's ID number; a new household
+without a number gets the next free one of its village. Members are found by ID number; an import adds
+and corrects members but never removes one (a death or a marriage out is a mutation with its reason)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from neo4j import AsyncManagedTransaction
+
+from graph.access import Viewer
+from graph.derived import refresh_after_write
+from graph.driver import Graph
+from graph.history import ChangeEntry, diff, record_changes
+from graph.qr_tokens import new_token
+from graph.registry_form import (
+    HOUSEHOLD_ID,
+    FormError,
+    HouseholdRows,
+    Place,
+    RowError,
+    read_households,
+)
+
+BATCH_HOUSEHOLDS = 500
+IMPORT_ACTION = "importHousehold"
+
+Cells = list[str | None]
+# Opens the file (again): its header row and its numbered rows.
+RowSource = Callable[[], tuple[Cells, Iterable[tuple[int, Cells]]]]
+Progress = Callable[[str, int], object]
+
+PERSONS = """
+UNWIND $ids AS id
+MATCH (p:Person {idNumber: id})
+OPTIONAL MATCH (p)-[:MEMBER_OF]->(h)
+RETURN id, h.id AS household, h:DeregisteredHousehold AS deregistered"""
+
+HOUSEHOLD_IDS = """
+UNWIND $ids AS id
+OPTIONAL MATCH (h:Household {id: id})
+OPTIONAL MATCH (d:DeregisteredHousehold {id: id})
+RETURN id, h IS NOT NULL AS active, d IS NOT NULL AS deregistered"""
+
+PLACES = """
+UNWIND $codes AS code
+OPTIONAL MATCH (v:Village {code: code})
+OPTIONAL MATCH (t:Township {code: substring(code, 0, 9) + '000'})
+OPTIONAL MATCH (c:County {code: substring(code, 0, 6)})
+RETURN code, v.name AS village, t.name AS township, c.name AS county"""
+
+HOUSEHOLD_STATE = """
+UNWIND $ids AS id
+MATCH (h:Household {id: id})-[:IN]->(v:Village)
+RETURN id, v.code AS village, h {.*} AS props,
+  COLLECT { MATCH (p:Person)-[m:MEMBER_OF]->(h) RETURN p {.*, relation: m.relation} } AS members,
+  COLLECT { MATCH (h)-[:EARNED]->(i:Income) RETURN i {.*} } AS incomes"""
+
+LAST_NUMBERS = """
+UNWIND $villages AS code
+OPTIONAL MATCH (h:Household) WHERE h.id STARTS WITH 'H' + code
+WITH code, max(h.id) AS active
+OPTIONAL MATCH (d:DeregisteredHousehold) WHERE d.id STARTS WITH 'H' + code
+RETURN code, active, max(d.id) AS deregistered"""
+
+CREATE_COUNTIES = """
+UNWIND $rows AS row
+CREATE (c:County) SET c = row.props
+CREATE (:QrCode {token: row.token, createdAt: datetime()})-[:IDENTIFIES]->(c)"""
+
+CREATE_TOWNSHIPS = """
+UNWIND $rows AS row
+MATCH (c:County {code: row.county})
+CREATE (t:Township) SET t = row.props
+CREATE (t)-[:IN]->(c)
+CREATE (:QrCode {token: row.token, createdAt: datetime()})-[:IDENTIFIES]->(t)"""
+
+CREATE_VILLAGES = """
+UNWIND $rows AS row
+MATCH (t:Township {code: row.township})
+CREATE (v:Village) SET v = row.props
+CREATE (v)-[:IN]->(t)
+CREATE (:QrCode {token: row.token, createdAt: datetime()})-[:IDENTIFIES]->(v)"""
+
+# A new household with its members and incomes (its id is new, and so are the ID numbers of `members`).
+CREATE_HOUSEHOLDS = """
+UNWIND $rows AS row
+MATCH (v:Village {code: row.village})
+CREATE (h:Household) SET h = row.props
+CREATE (h)-[:IN]->(v)
+CREATE (:QrCode {token: row.token, createdAt: datetime()})-[:IDENTIFIES]->(h)
+FOREACH (m IN row.members |
+  CREATE (p:Person) SET p = m.props
+  CREATE (p)-[:MEMBER_OF {relation: m.relation}]->(h))
+FOREACH (i IN row.incomes | CREATE (x:Income) SET x = i CREATE (h)-[:EARNED]->(x))
+WITH h, row
+CALL (h, row) {
+  UNWIND row.knownMembers AS m
+  MATCH (p:Person {idNumber: m.props.idNumber})
+  SET p += m.props
+  CREATE (p)-[:MEMBER_OF {relation: m.relation}]->(h)
+}"""
+
+# An existing household: its own fields, members (new ones created, known ones merged: a person may
+# exist without a household, e.g. after a death was recorded) and incomes (merged by id).
+WRITE_HOUSEHOLDS = """
+UNWIND $rows AS row
+MATCH (h:Household {id: row.id})
+SET h += row.props
+FOREACH (m IN row.members |
+  CREATE (p:Person) SET p = m.props
+  CREATE (p)-[:MEMBER_OF {relation: m.relation}]->(h))
+WITH h, row
+CALL (h, row) {
+  UNWIND row.knownMembers AS m
+  MATCH (p:Person {idNumber: m.props.idNumber})
+  SET p += m.props
+  MERGE (p)-[r:MEMBER_OF]->(h)
+  SET r.relation = m.relation
+}
+CALL (h, row) {
+  UNWIND row.incomes AS i
+  MERGE (h)-[:EARNED]->(x:Income {id: i.id})
+  SET x += i
+}"""
+
+
+class ImportConflict(Exception):
+    """The database changed between the check and the write of a batch."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("; ".join(f"row {e.row} {e.column}: {e.message}" for e in errors))
+        self.errors = errors
+
+
+@dataclass
+class ImportReport:
+    """What an import did, or would have done: households and rows read, written, and every problem."""
+
+    file: str
+    partial: bool
+    households: int = 0
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0  # households with a problem, not written
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def written(self) -> bool:
+        return self.created + self.updated > 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "ok": self.ok,
+            "partial": self.partial,
+            "households": self.households,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+@dataclass
+class _State:
+    """What the database holds for a batch of households."""
+
+    persons: dict[str, tuple[str | None, bool]] = field(default_factory=dict)  # id number -> household, deregistered
+    households: dict[str, tuple[bool, bool]] = field(default_factory=dict)  # id -> active, deregistered
+    places: dict[str, tuple[str | None, str | None, str | None]] = field(default_factory=dict)  # village, township...
+    current: dict[str, dict[str, Any]] = field(default_factory=dict)  # household id -> its state
+
+
+async def import_registry(
+    graph: Graph,
+    source: RowSource,
+    *,
+    file_name: str,
+    viewer: Viewer,
+    partial: bool = False,
+    progress: Progress | None = None,
+    batch_households: int = BATCH_HOUSEHOLDS,
+) -> ImportReport:
+    """Check the whole file, then (when it has no problem, or with `partial`) write its valid households."""
+    report = ImportReport(file=file_name, partial=partial)
+    numbering: dict[str, int] = {}  # village code -> the highest household number the file gives
+    try:
+        for batch in _batches(_households(source), batch_households):
+            state = await graph.read(_read_state, batch)
+            for household in batch:
+                _note_number(household, numbering)
+                report.households += 1
+                report.rows += len(household.rows)
+                if not household.errors:
+                    household.errors.extend(_resolve(household, state)[1])
+                report.errors.extend(household.errors)
+                report.skipped += bool(household.errors)
+            if progress is not None:
+                progress("checked", len(batch))
+    except FormError as error:
+        report.errors = error.errors
+        return report
+    if report.errors and not partial:
+        report.skipped = report.households
+        return report
+    reported = set(report.errors)
+    for batch in _batches(_households(source), batch_households):
+        valid = [h for h in batch if not h.errors]
+        if valid:
+            try:
+                created, updated, problems = await graph.write(
+                    _write_batch, valid, viewer.by, file_name, numbering, strict=not partial
+                )
+            except ImportConflict as conflict:  # the database changed since the check: stop here
+                report.errors.extend(conflict.errors)
+                report.skipped = report.households - report.created - report.updated
+                return report
+            report.created += created
+            report.updated += updated
+            fresh = [p for p in problems if p not in reported]
+            report.errors.extend(fresh)
+            reported.update(fresh)
+            report.skipped += len({p.row for p in fresh})
+        if progress is not None:
+            progress("written", len(batch))
+    report.unchanged = report.households - report.skipped - report.created - report.updated
+    report.errors.sort(key=lambda e: e.row)
+    return report
+
+
+def _note_number(household: HouseholdRows, numbering: dict[str, int]) -> None:
+    hid = household.household_id
+    if hid is not None and HOUSEHOLD_ID.fullmatch(hid):
+        code = hid[1:13]
+        numbering[code] = max(numbering.get(code, 0), int(hid[-5:]))
+
+
+def _households(source: RowSource) -> Iterator[HouseholdRows]:
+    header, rows = source()
+    return read_households(header, rows)
+
+
+def _batches(households: Iterator[HouseholdRows], size: int) -> Iterator[list[HouseholdRows]]:
+    batch: list[HouseholdRows] = []
+    for household in households:
+        batch.append(household)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+async def _read_state(tx: AsyncManagedTransaction, batch: list[HouseholdRows]) -> _State:
+    state = _State()
+    valid = [h for h in batch if not h.errors]
+    ids = [m.id_number for h in valid for m in h.members]
+    result = await tx.run(PERSONS, ids=ids)
+    async for r in result:
+        state.persons[r["id"]] = (r["household"], bool(r["deregistered"]))
+    numbers = sorted({h.household_id for h in valid if h.household_id is not None})
+    result = await tx.run(HOUSEHOLD_IDS, ids=numbers)
+    async for r in result:
+        state.households[r["id"]] = (bool(r["active"]), bool(r["deregistered"]))
+    codes = sorted({h.place.village_code for h in valid if h.place is not None})
+    result = await tx.run(PLACES, codes=codes)
+    async for r in result:
+        state.places[r["code"]] = (r["village"], r["township"], r["county"])
+    targets = {held for held, _ in state.persons.values() if held is not None} | set(numbers)
+    result = await tx.run(HOUSEHOLD_STATE, ids=sorted(targets))
+    async for r in result:
+        state.current[r["id"]] = {
+            "village": r["village"],
+            "props": r["props"],
+            "members": {m["idNumber"]: m for m in r["members"]},
+            "incomes": {i["year"]: i for i in r["incomes"]},
+        }
+    return state
+
+
+def _resolve(household: HouseholdRows, state: _State) -> tuple[str | None, list[RowError]]:
+    """The household the rows are about (None: a new one), and what the database says against them."""
+    errors: list[RowError] = []
+    head_row = household.rows[0]
+    target = household.household_id
+    if target is not None and state.households.get(target, (False, False))[1]:
+        errors.append(RowError(head_row, "户编号", f"household {target} was deregistered"))
+    held, held_deregistered = state.persons.get(household.head.id_number, (None, False))
+    if target is None and not held_deregistered:
+        target = held
+    for member in household.members:
+        other, deregistered = state.persons.get(member.id_number, (None, False))
+        if other is not None and (deregistered or other != target):
+            kind = "deregistered household" if deregistered else "household"
+            errors.append(RowError(member.row, "证件号码", f"already a member of {kind} {other}"))
+    place = household.place
+    assert place is not None  # a household without a place has a row error and is never resolved
+    current = state.current.get(target) if target is not None else None
+    if current is not None and current["village"] != place.village_code:
+        message = f"household {target} is in village {current['village']}: moving it is a mutation"
+        errors.append(RowError(head_row, "行政村代码", message))
+    errors.extend(_place_errors(place, state.places.get(place.village_code, (None, None, None)), head_row))
+    return target, errors
+
+
+def _place_errors(place: Place, stored: tuple[str | None, str | None, str | None], row: int) -> list[RowError]:
+    """A place the file names differently from the database, or a new place without its name."""
+    given = (place.village, place.township, place.county)
+    for name, known, header in zip(given, stored, ("行政村", "乡镇", "县"), strict=True):
+        if known is None and name is None:
+            return [RowError(row, header, f"{place.village_code} is a new place: give its name")]
+        if known is not None and name is not None and name != known:
+            return [RowError(row, header, f"the database names it {known}")]
+    return []
+
+
+async def _write_batch(
+    tx: AsyncManagedTransaction,
+    batch: list[HouseholdRows],
+    by: str,
+    file_name: str,
+    numbering: dict[str, int],
+    strict: bool,
+) -> tuple[int, int, list[RowError]]:
+    """Writes what differs for each household of the batch; returns (created, updated, the problems the
+    database shows now). Such problems mean the database changed since the check: a strict import raises
+    ImportConflict (nothing of the batch is written), a partial one skips those households."""
+    state = await _read_state(tx, batch)
+    targets: list[tuple[HouseholdRows, str | None]] = []
+    problems: list[RowError] = []
+    for household in batch:
+        target, errors = _resolve(household, state)
+        if errors and strict:
+            raise ImportConflict(errors)
+        if errors:
+            problems.extend(errors)
+        else:
+            targets.append((household, target))
+    await _create_places(tx, [h.place for h, _ in targets if h.place is not None], state)
+    numbers = await _new_numbers(tx, [h for h, target in targets if target is None], numbering)
+    created: list[dict[str, Any]] = []
+    updated: list[dict[str, Any]] = []
+    entries: list[ChangeEntry] = []
+    for household, target in targets:
+        hid = target if target is not None else numbers.pop(0)
+        current = state.current.get(hid)
+        before, after, row = _fields(household, hid, current, state)
+        changes = diff(before, after)
+        if not changes:
+            continue
+        if current is None:
+            assert household.place is not None
+            row.update(id=hid, village=household.place.village_code, token=new_token())
+            row["props"] = {**row["props"], "id": hid}
+            created.append(row)
+        else:
+            updated.append(row)
+        entries.append(ChangeEntry(hid, by, IMPORT_ACTION, changes, file=file_name, row=household.rows[0]))
+    if created:
+        await (await tx.run(CREATE_HOUSEHOLDS, rows=created)).consume()
+    if updated:
+        await (await tx.run(WRITE_HOUSEHOLDS, rows=updated)).consume()
+    if entries:
+        await record_changes(tx, entries)
+        await refresh_after_write(tx, [entry.household_id for entry in entries])
+    return len(created), len(updated), problems
+
+
+async def _create_places(tx: AsyncManagedTransaction, places: list[Place], state: _State) -> None:
+    """The counties, townships and villages the batch names that the database does not hold yet."""
+    counties: dict[str, dict[str, Any]] = {}
+    townships: dict[str, dict[str, Any]] = {}
+    villages: dict[str, dict[str, Any]] = {}
+    for place in places:
+        village, township, county = state.places.get(place.village_code, (None, None, None))
+        if county is None and place.county_code not in counties:
+            props = {"code": place.county_code, "name": place.county, "province": place.province, "city": place.city}
+            counties[place.county_code] = {"props": props, "token": new_token()}
+        if township is None and place.township_code not in townships:
+            kind = "TOWN" if (place.township or "").endswith("镇") else "TOWNSHIP"
+            props = {"code": place.township_code, "name": place.township, "kind": kind}
+            townships[place.township_code] = {"props": props, "county": place.county_code, "token": new_token()}
+        if village is None and place.village_code not in villages:
+            props = {"code": place.village_code, "name": place.village}
+            villages[place.village_code] = {"props": props, "township": place.township_code, "token": new_token()}
+    for statement, rows in ((CREATE_COUNTIES, counties), (CREATE_TOWNSHIPS, townships), (CREATE_VILLAGES, villages)):
+        if rows:
+            await (await tx.run(statement, rows=list(rows.values()))).consume()
+
+
+async def _new_numbers(
+    tx: AsyncManagedTransaction, households: list[HouseholdRows], numbering: dict[str, int]
+) -> list[str]:
+    """The next free household numbers of their villages, in order: after every number the database holds
+    (deregistered households too) and every number the file gives."""
+    codes = sorted({h.place.village_code for h in households if h.place is not None})
+    last: dict[str, int] = {}
+    result = await tx.run(LAST_NUMBERS, villages=codes)
+    async for r in result:
+        taken = [int(hid[-5:]) for hid in (r["active"], r["deregistered"]) if hid is not None]
+        last[r["code"]] = max([*taken, numbering.get(r["code"], 0)])
+    numbers = []
+    for household in households:
+        assert household.place is not None
+        code = household.place.village_code
+        last[code] += 1
+        numbers.append(f"H{code}{last[code]:05d}")
+    return numbers
+
+
+def _fields(
+    household: HouseholdRows, hid: str, current: dict[str, Any] | None, state: _State
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The household's fields as stored and as the file gives them (named as its history shows them), and
+    the row that writes the file's values."""
+    stored = current or {"props": {}, "members": {}, "incomes": {}}
+    props = dict(household.props)
+    for key, default in (("registeredPoor", False), ("status", "NOT_POOR")):
+        if props.get(key) is None and (key in props or current is None):
+            props[key] = default
+    before = {key: stored["props"].get(key) for key in props}
+    after = dict(props)
+    members: list[dict[str, Any]] = []  # people the database does not know yet
+    known: list[dict[str, Any]] = []
+    for member in household.members:
+        was = stored["members"].get(member.id_number, {})
+        person = {key: value for key, value in member.props.items() if key != "idNumber"}
+        for key, value in [*person.items(), ("relation", member.relation)]:
+            name = f"{member.id_number}.{key}"
+            before[name] = was.get(key)
+            after[name] = value
+        entry = {"props": {**person, "idNumber": member.id_number}, "relation": member.relation}
+        (known if member.id_number in state.persons else members).append(entry)
+    size = len(set(stored["members"]) | {m.id_number for m in household.members})
+    incomes = []
+    for year, parts in sorted(household.incomes.items()):
+        income = {"id": f"{hid}-{year}", "year": year, **parts, "netPerCapitaFen": sum(parts.values()) // size}
+        was = stored["incomes"].get(year, {})
+        for key in (*parts, "netPerCapitaFen"):
+            before[f"{year}.{key}"] = was.get(key)
+            after[f"{year}.{key}"] = income[key]
+        incomes.append(income)
+    row = {"id": hid, "props": props, "members": members, "knownMembers": known, "incomes": incomes}
+    return before, after, row
