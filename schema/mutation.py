@@ -8,9 +8,16 @@ from schema.alerts import AlertMutations
 from schema.monitoring import MonitoringMutations
 from schema.qr import QrMutations
 from schema.registry import RegistryMutations
+from schema.status_changes import StatusMutations
 
 # Each aggregate's class of mutations (a @strawberry.type whose fields are @strawberry.mutation).
-MUTATION_TYPES: tuple[type, ...] = (QrMutations, RegistryMutations, AlertMutations, MonitoringMutations)
+MUTATION_TYPES: tuple[type, ...] = (
+    QrMutations,
+    RegistryMutations,
+    AlertMutations,
+    MonitoringMutations,
+    StatusMutations,
+)
 
 
 def mutation_type() -> type | None:
