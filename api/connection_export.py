@@ -10,6 +10,7 @@ GraphQL returns it (without its cursor)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -209,6 +210,22 @@ class ExportError(ValueError):
         super().__init__("; ".join(str(e.get("message")) for e in errors))
         self.errors = errors
 
+    @property
+    def status(self) -> int:
+        """The HTTP status of the first error's code (a bad argument when it has none)."""
+        code = (self.errors[0].get("extensions") or {}).get("code") if self.errors else None
+        return _STATUS.get(code or "BAD_USER_INPUT", 500)
+
+
+_STATUS = {
+    "BAD_USER_INPUT": 400,
+    "GRAPHQL_VALIDATION_FAILED": 400,
+    "UNAUTHENTICATED": 401,
+    "FORBIDDEN": 403,
+    "NOT_FOUND": 404,
+    "RATE_LIMITED": 429,
+}
+
 
 def bad_input(message: str, argument: str | None = None) -> ExportError:
     extensions: dict[str, Any] = {"code": "BAD_USER_INPUT"}
@@ -239,33 +256,71 @@ def parse_arguments(spec: ConnectionSpec, params: Mapping[str, str]) -> dict[str
                 variables[name] = text
         except (ValueError, KeyError):
             raise bad_input(f"{name} is not a valid {base}: {text[:60]!r}", name) from None
+    for name, kind in declared.items():
+        if kind.endswith("!") and name not in variables:
+            raise bad_input(f"{spec.name} needs the argument {name!r} ({kind.rstrip('!')})", name)
     return variables
 
 
-async def edges(
+async def open_edges(
     schema: Schema, new_context: Callable[[], Context], spec: ConnectionSpec, variables: dict[str, Any]
 ) -> AsyncIterator[dict[str, Any]]:
     """Every edge of the connection, page after page, each page with a fresh context (no loader cache grows
-    with the export). Errors raise ExportError: call `anext` once before a response starts, so that an
-    invalid filter or a refused role is answered as an error, not as a broken download."""
+    with the export). The first page runs here, before anything is sent: an invalid filter or a refused
+    role raises ExportError now, to be answered as an error rather than as a broken download."""
     document = spec.document(variables)
-    after: str | None = None
+    first = await _page(schema, new_context(), spec, document, {**variables, "after": None})
+    return _edges(schema, new_context, spec, document, variables, first)
+
+
+async def _edges(
+    schema: Schema,
+    new_context: Callable[[], Context],
+    spec: ConnectionSpec,
+    document: str,
+    variables: dict[str, Any],
+    page: tuple[list[dict[str, Any]], str | None],
+) -> AsyncIterator[dict[str, Any]]:
     while True:
-        page_variables = {**variables, "after": after}
-        result = await schema.execute(document, variable_values=page_variables, context_value=new_context())
-        if result.errors:
-            raise ExportError([dict(e.formatted) for e in result.errors])
-        connection: Any = result.data
-        for key in spec.path:
-            connection = connection[key] if connection is not None else None
-        if connection is None:
-            raise ExportError([{"message": f"{spec.path[0]} not found", "extensions": {"code": "NOT_FOUND"}}])
-        for edge in connection["edges"]:
-            edge.pop("cursor", None)
+        found, after = page
+        for edge in found:
             yield edge
-        if not connection["pageInfo"]["hasNextPage"]:
+        if after is None:
             return
-        after = connection["pageInfo"]["endCursor"]
+        page = await _page(schema, new_context(), spec, document, {**variables, "after": after})
+
+
+async def _page(
+    schema: Schema, context: Context, spec: ConnectionSpec, document: str, variables: dict[str, Any]
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page's edges (without cursors), and the cursor after it (None on the last page)."""
+    result = await schema.execute(document, variable_values=variables, context_value=context)
+    if result.errors:
+        raise ExportError([_for_caller(dict(e.formatted)) for e in result.errors])
+    connection: Any = result.data
+    for key in spec.path:
+        connection = connection[key] if connection is not None else None
+    if connection is None:
+        raise ExportError([{"message": f"no such {spec.path[0]}", "extensions": {"code": "NOT_FOUND"}}])
+    found: list[dict[str, Any]] = connection["edges"]
+    for edge in found:
+        edge.pop("cursor", None)
+    more = connection["pageInfo"]["hasNextPage"]
+    return found, connection["pageInfo"]["endCursor"] if more else None
+
+
+def _for_caller(error: dict[str, Any]) -> dict[str, Any]:
+    """A GraphQL error as the caller of an export sees it: without locations in a document they never
+    wrote, and a bad variable (a failed validation of our document, to GraphQL) as the BAD_USER_INPUT of
+    the argument it came from."""
+    error.pop("locations", None)
+    match = _VARIABLE.match(str(error.get("message", "")))
+    if match is not None:
+        error["extensions"] = {**(error.get("extensions") or {}), "code": "BAD_USER_INPUT", "argument": match.group(1)}
+    return error
+
+
+_VARIABLE = re.compile(r"Variable '\$(\w+)'")
 
 
 def row_of(spec: ConnectionSpec, edge: dict[str, Any]) -> list[str]:

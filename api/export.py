@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable
@@ -26,7 +27,15 @@ from strawberry import Schema
 from strawberry.types.arguments import convert_argument
 
 from api.auth import caller_of
-from api.connection_export import CONNECTIONS, ConnectionSpec, ExportError, bad_input, edges, json_line, row_of
+from api.connection_export import (
+    CONNECTIONS,
+    ConnectionSpec,
+    ExportError,
+    bad_input,
+    json_line,
+    open_edges,
+    row_of,
+)
 from api.connection_export import parse_arguments as connection_arguments
 from api.database import connect
 from api.registry_files import csv_line, write_template, write_xlsx
@@ -51,6 +60,20 @@ MEDIA_TYPES = {
 # Exports hold personal data or analyses: never cached or indexed on the way.
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 CHUNK = 1 << 16
+REGISTRY_FORMATS = ("csv", "xlsx")
+# What a registry export reads of each household, as the audit names personal data (GraphQL fields).
+REGISTRY_FIELDS = (
+    "headName",
+    "members",
+    "phone",
+    "bankAccount",
+    "developmentPlan",
+    "primaryCause",
+    "otherCauses",
+    "identifiedYear",
+    "exitYear",
+    "incomes",
+)
 
 
 def household_filter(schema: Schema, text: str | None) -> HouseholdFilterSpec:
@@ -91,12 +114,17 @@ def export_routes(schema: Schema, context_of: Callable[[Request], Context]) -> l
                     return _error(
                         403, "FORBIDDEN", "only an administrator exports the registry (it holds personal data)"
                     )
-                if file_format not in ("csv", "xlsx"):
+                if file_format not in REGISTRY_FORMATS:
                     return _error(404, "NOT_FOUND", "the registry exports as .csv or .xlsx")
                 spec = household_filter(schema, params.pop("filter", None))
                 if params:
-                    raise bad_input(f"the registry export takes only `filter`, not {sorted(params)}")
-                rows: AsyncIterator[list[str] | dict[str, Any]] = registry_rows(state.graph, spec)
+                    raise bad_input(f"the registry export takes only `filter`, not {sorted(params)}", sorted(params)[0])
+                audit = state.guards.audit
+
+                def audited(household_id: str, village_code: str) -> None:
+                    audit.record_read(viewer, household_id, REGISTRY_FIELDS, village_code)
+
+                rows: AsyncIterator[Any] = registry_rows(state.graph, spec, on_household=audited)
                 title, ascii_name = REGISTRY_TITLE, REGISTRY
             else:
                 connection = CONNECTIONS.get(name)
@@ -104,18 +132,16 @@ def export_routes(schema: Schema, context_of: Callable[[Request], Context]) -> l
                     known = ", ".join([REGISTRY, *CONNECTIONS])
                     return _error(404, "NOT_FOUND", f"export one of {known} as .csv, .jsonl or .xlsx")
                 variables = connection_arguments(connection, params)
-                found = edges(schema, lambda: context_of(request), connection, variables)
+                found = await open_edges(schema, lambda: context_of(request), connection, variables)
                 rows = _connection_rows(connection, found, file_format)
                 title, ascii_name = connection.title, connection.name
-            first = await anext(rows)  # errors surface here, before the response starts
+            rows = await primed(rows)  # the first rows are read now: errors are answered, not streamed
         except ExportError as error:
-            return JSONResponse({"errors": error.errors}, status_code=400)
+            return JSONResponse({"errors": error.errors}, status_code=error.status)
         headers = {**PRIVATE_HEADERS, "Content-Disposition": content_disposition(title, ascii_name, file_format)}
-        body = _prepend(first, rows)
         if file_format == "xlsx":
-            return StreamingResponse(_xlsx_bytes(body), media_type=MEDIA_TYPES["xlsx"], headers=headers)
-        encoded = _encoded(body, file_format)
-        return StreamingResponse(encoded, media_type=MEDIA_TYPES[file_format], headers=headers)
+            return StreamingResponse(_xlsx_bytes(rows), media_type=MEDIA_TYPES["xlsx"], headers=headers)
+        return StreamingResponse(_encoded(rows, file_format), media_type=MEDIA_TYPES[file_format], headers=headers)
 
     return [Route("/export/{name}.{format}", export, methods=["GET"])]
 
@@ -134,8 +160,18 @@ async def _connection_rows(
         yield edge if file_format == "jsonl" else row_of(spec, edge)
 
 
-async def _prepend(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
-    yield first
+async def primed(rows: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    """The same rows, the first of them already read (so that its errors raise here)."""
+    try:
+        first = await anext(rows)
+    except StopAsyncIteration:
+        return _prepend((), rows)
+    return _prepend((first,), rows)
+
+
+async def _prepend(first: tuple[Any, ...], rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    for item in first:
+        yield item
     async for item in rest:
         yield item
 
@@ -190,11 +226,11 @@ class ExportCommandError(Exception):
 
 def run_export(settings: Settings, args: argparse.Namespace) -> int:
     """The `export` command: an empty form (no database needed), the registry, or a connection."""
-    file_format: str = args.format or (args.output.suffix.lstrip(".") if args.output else "csv")
+    file_format: str = args.format or (args.output.suffix.lstrip(".").lower() if args.output else "csv")
     if file_format not in MEDIA_TYPES:
         raise ExportCommandError(f"unknown format {file_format!r}: csv, jsonl or xlsx")
     if args.template:
-        if args.output is None or file_format == "jsonl":
+        if args.output is None or file_format not in REGISTRY_FORMATS:
             raise ExportCommandError("--template needs --output, a .csv or .xlsx file")
         write_template(args.output, "xlsx" if file_format == "xlsx" else "csv", args.years or [TEMPLATE_YEAR])
         print(f"wrote an empty registration form to {args.output}", file=sys.stderr)
@@ -203,11 +239,17 @@ def run_export(settings: Settings, args: argparse.Namespace) -> int:
         raise ExportCommandError("an XLSX export needs --output")
     if args.name != REGISTRY and args.name not in CONNECTIONS:
         raise ExportCommandError(f"nothing called {args.name!r} to export: {', '.join([REGISTRY, *CONNECTIONS])}")
+    if args.name == REGISTRY and file_format not in REGISTRY_FORMATS:
+        raise ExportCommandError("the registry exports as CSV or XLSX (the registration form), not JSON lines")
     try:
         count = asyncio.run(_export(settings, args, file_format))
     except ExportError as error:
         raise ExportCommandError(str(error)) from None
-    print(f"exported {count} rows", file=sys.stderr)
+    except BrokenPipeError:  # `yimaqing export ... | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    noun = "person rows" if args.name == REGISTRY else "rows"
+    print(f"exported {count} {noun}", file=sys.stderr)
     return 0
 
 
@@ -230,11 +272,15 @@ async def _export(settings: Settings, args: argparse.Namespace, file_format: str
             def new_context() -> Context:
                 return Context.create(database.graph, settings.public_url, viewer=Viewer.system("export"))
 
-            rows = _connection_rows(spec, edges(schema, new_context, spec, variables), file_format)
+            found = await open_edges(schema, new_context, spec, variables)
+            rows = _connection_rows(spec, found, file_format)
+        rows = await primed(rows)  # errors before any file is written
         if file_format == "xlsx":
             return await write_xlsx(_cells(rows), args.output)
         if args.output is None:
-            return await _write_lines(rows, sys.stdout, file_format)
+            count = await _write_lines(rows, sys.stdout, file_format)
+            sys.stdout.flush()
+            return count
         with args.output.open("w", encoding="utf-8-sig" if file_format == "csv" else "utf-8", newline="") as out:
             return await _write_lines(rows, out, file_format)
 

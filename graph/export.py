@@ -4,7 +4,7 @@ database gives back the same households, members, incomes and places."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import date
 from typing import Any
 
@@ -68,9 +68,13 @@ def _parse(row: dict[str, Any]) -> tuple[dict[str, Any], str]:
 
 
 async def registry_rows(
-    graph: Graph, household_filter: HouseholdFilter, page_households: int = PAGE_HOUSEHOLDS
+    graph: Graph,
+    household_filter: HouseholdFilter,
+    page_households: int = PAGE_HOUSEHOLDS,
+    on_household: Callable[[str, str], object] | None = None,
 ) -> AsyncIterator[list[str]]:
-    """The header row, then one row per person of every household the filter keeps, the head first."""
+    """The header row, then one row per person of every household the filter keeps, the head first.
+    `on_household(id, village code)` is told of each household as it is read (the audit of who read it)."""
     years = await graph.read(income_years, household_filter)
     yield headers(years)
     after: SortKey | None = None
@@ -78,6 +82,8 @@ async def registry_rows(
     while more:
         households, more = await graph.read(registry_page, household_filter, after, page_households)
         for household in households:
+            if on_household is not None:
+                on_household(household["props"]["id"], household["village"]["code"])
             for row in household_rows(household, years):
                 yield row
         if households:
