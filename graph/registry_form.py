@@ -57,6 +57,7 @@ INCOME_PARTS: tuple[tuple[str, str], ...] = (
 INCOME_HEADER = re.compile(r"(\d{4})年(" + "|".join(label for _, label in INCOME_PARTS) + ")")
 # What a spreadsheet makes of an 18-digit number it took for a quantity: 1.41130E+17, 1.4113E17...
 ROUNDED_NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+")
+ZEROED_NUMBER = re.compile(r"[0-9]{15}000")
 VILLAGE_CODE = re.compile(r"[0-9]{12}")
 HOUSEHOLD_ID = re.compile(r"H([0-9]{12})[0-9]{5}")
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{4})(\d{2})(\d{2})")
@@ -390,29 +391,30 @@ def _read_incomes(
     errors: list[RowError],
 ) -> None:
     by_year: dict[int, dict[str, int | None]] = {}
+    failed: set[tuple[int, str]] = set()  # reported already: not "missing" too
     for index, (year, part, header) in layout.incomes.items():
         text = _cell(cells, index)
         fen: int | None = None
         if text is not None:
             try:
                 fen = to_fen(parse_money(text))
+                if fen < 0:
+                    raise MoneyError("an income component cannot be negative")
             except MoneyError as error:
                 errors.append(RowError(number, header, str(error)))
-                continue
-            if fen < 0:
-                errors.append(RowError(number, header, "an income component is not negative"))
-                continue
+                failed.add((year, part))
         by_year.setdefault(year, {})[part] = fen
     for year, parts in sorted(by_year.items()):
         given = {part: fen for part, fen in parts.items() if fen is not None}
+        attempted = given.keys() | {part for y, part in failed if y == year}
         if not is_head:
-            if given and given != household.incomes.get(year):
+            if attempted and given != household.incomes.get(year):
                 errors.append(RowError(number, income_headers(year)[0], "incomes belong on the head's row"))
             continue
-        if given and len(given) != len(INCOME_PARTS):
-            missing = next(f"{year}年{label}" for key, label in INCOME_PARTS if key not in given)
+        if attempted and len(attempted) != len(INCOME_PARTS):
+            missing = next(f"{year}年{label}" for key, label in INCOME_PARTS if key not in attempted)
             errors.append(RowError(number, missing, f"give all four income components of {year}, or none"))
-        elif given:
+        elif given and len(given) == len(INCOME_PARTS):
             household.incomes[year] = given
 
 
@@ -438,6 +440,8 @@ def _parse(column: Column, text: str) -> Any:
         try:
             return normalize_id_number(text)
         except IdNumberError as error:
+            if ZEROED_NUMBER.fullmatch(text):  # a spreadsheet keeps 15 digits and writes zeros for the rest
+                raise ValueError(f"{error}; or a spreadsheet has rounded it (its last 3 digits are 000)") from None
             raise ValueError(str(error)) from None
     if kind in (Kind.YEAR, Kind.COUNT):
         value = _whole_number(text)

@@ -42,11 +42,12 @@ Cells = list[str | None]
 RowSource = Callable[[], tuple[Cells, Iterable[tuple[int, Cells]]]]
 Progress = Callable[[str, int], object]
 
+# Who holds these ID numbers now. A member of a deregistered household only (or of none, after a death) is
+# free to join a household, as registerHousehold allows.
 PERSONS = """
 UNWIND $ids AS id
 MATCH (p:Person {idNumber: id})
-OPTIONAL MATCH (p)-[:MEMBER_OF]->(h)
-RETURN id, h.id AS household, h:DeregisteredHousehold AS deregistered"""
+RETURN id, COLLECT { MATCH (p)-[:MEMBER_OF]->(h:Household) RETURN h.id }[0] AS household"""
 
 HOUSEHOLD_IDS = """
 UNWIND $ids AS id
@@ -68,12 +69,18 @@ RETURN id, v.code AS village, h {.*} AS props,
   COLLECT { MATCH (p:Person)-[m:MEMBER_OF]->(h) RETURN p {.*, relation: m.relation} } AS members,
   COLLECT { MATCH (h)-[:EARNED]->(i:Income) RETURN i {.*} } AS incomes"""
 
-LAST_NUMBERS = """
-UNWIND $villages AS code
-OPTIONAL MATCH (h:Household) WHERE h.id STARTS WITH 'H' + code
-WITH code, max(h.id) AS active
-OPTIONAL MATCH (d:DeregisteredHousehold) WHERE d.id STARTS WITH 'H' + code
-RETURN code, active, max(d.id) AS deregistered"""
+# Reserves the next numbers of these villages on the Sequence node registerHousehold counts with
+# (graph/registry.py): past every number the database holds (deregistered households too) and every number
+# the file gives. SET reads s.last under its write lock, so a concurrent registration gets another number.
+RESERVE_NUMBERS = """
+UNWIND $villages AS row
+MATCH (v:Village {code: row.code})
+WITH v, row,
+  COLLECT { MATCH (o:Household|DeregisteredHousehold)-[:IN]->(v) RETURN max(toInteger(right(o.id, 5))) }[0] AS highest
+MERGE (s:Sequence {name: 'household:' + v.code})
+SET s.last = reduce(m = coalesce(s.last, 0), x IN [coalesce(highest, 0), row.given] | CASE WHEN x > m THEN x ELSE m END)
+  + row.count
+RETURN row.code AS code, s.last - row.count AS last"""
 
 CREATE_COUNTIES = """
 UNWIND $rows AS row
@@ -186,7 +193,7 @@ class ImportReport:
 class _State:
     """What the database holds for a batch of households."""
 
-    persons: dict[str, tuple[str | None, bool]] = field(default_factory=dict)  # id number -> household, deregistered
+    persons: dict[str, str | None] = field(default_factory=dict)  # a known ID number -> its active household
     households: dict[str, tuple[bool, bool]] = field(default_factory=dict)  # id -> active, deregistered
     places: dict[str, tuple[str | None, str | None, str | None]] = field(default_factory=dict)  # village, township...
     current: dict[str, dict[str, Any]] = field(default_factory=dict)  # household id -> its state
@@ -223,6 +230,7 @@ async def import_registry(
         return report
     if report.errors and not partial:
         report.skipped = report.households
+        report.errors.sort(key=lambda e: e.row)
         return report
     reported = set(report.errors)
     for batch in _batches(_households(source), batch_households):
@@ -235,6 +243,7 @@ async def import_registry(
             except ImportConflict as conflict:  # the database changed since the check: stop here
                 report.errors.extend(conflict.errors)
                 report.skipped = report.households - report.created - report.updated
+                report.errors.sort(key=lambda e: e.row)
                 return report
             report.created += created
             report.updated += updated
@@ -278,7 +287,7 @@ async def _read_state(tx: AsyncManagedTransaction, batch: list[HouseholdRows]) -
     ids = [m.id_number for h in valid for m in h.members]
     result = await tx.run(PERSONS, ids=ids)
     async for r in result:
-        state.persons[r["id"]] = (r["household"], bool(r["deregistered"]))
+        state.persons[r["id"]] = r["household"]
     numbers = sorted({h.household_id for h in valid if h.household_id is not None})
     result = await tx.run(HOUSEHOLD_IDS, ids=numbers)
     async for r in result:
@@ -287,7 +296,7 @@ async def _read_state(tx: AsyncManagedTransaction, batch: list[HouseholdRows]) -
     result = await tx.run(PLACES, codes=codes)
     async for r in result:
         state.places[r["code"]] = (r["village"], r["township"], r["county"])
-    targets = {held for held, _ in state.persons.values() if held is not None} | set(numbers)
+    targets = {held for held in state.persons.values() if held is not None} | set(numbers)
     result = await tx.run(HOUSEHOLD_STATE, ids=sorted(targets))
     async for r in result:
         state.current[r["id"]] = {
@@ -306,14 +315,12 @@ def _resolve(household: HouseholdRows, state: _State) -> tuple[str | None, list[
     target = household.household_id
     if target is not None and state.households.get(target, (False, False))[1]:
         errors.append(RowError(head_row, "户编号", f"household {target} was deregistered"))
-    held, held_deregistered = state.persons.get(household.head.id_number, (None, False))
-    if target is None and not held_deregistered:
-        target = held
+    if target is None:
+        target = state.persons.get(household.head.id_number)
     for member in household.members:
-        other, deregistered = state.persons.get(member.id_number, (None, False))
-        if other is not None and (deregistered or other != target):
-            kind = "deregistered household" if deregistered else "household"
-            errors.append(RowError(member.row, "证件号码", f"already a member of {kind} {other}"))
+        other = state.persons.get(member.id_number)
+        if other is not None and other != target:
+            errors.append(RowError(member.row, "证件号码", f"already a member of household {other}"))
     place = household.place
     assert place is not None  # a household without a place has a row error and is never resolved
     current = state.current.get(target) if target is not None else None
@@ -412,14 +419,15 @@ async def _create_places(tx: AsyncManagedTransaction, places: list[Place], state
 async def _new_numbers(
     tx: AsyncManagedTransaction, households: list[HouseholdRows], numbering: dict[str, int]
 ) -> list[str]:
-    """The next free household numbers of their villages, in order: after every number the database holds
-    (deregistered households too) and every number the file gives."""
-    codes = sorted({h.place.village_code for h in households if h.place is not None})
-    last: dict[str, int] = {}
-    result = await tx.run(LAST_NUMBERS, villages=codes)
-    async for r in result:
-        taken = [int(hid[-5:]) for hid in (r["active"], r["deregistered"]) if hid is not None]
-        last[r["code"]] = max([*taken, numbering.get(r["code"], 0)])
+    """The next free household numbers of their villages, in order (see RESERVE_NUMBERS)."""
+    counts: dict[str, int] = {}
+    for household in households:
+        assert household.place is not None
+        counts[household.place.village_code] = counts.get(household.place.village_code, 0) + 1
+    if not counts:
+        return []
+    rows = [{"code": code, "count": n, "given": numbering.get(code, 0)} for code, n in sorted(counts.items())]
+    last = {r["code"]: r["last"] async for r in await tx.run(RESERVE_NUMBERS, villages=rows)}
     numbers = []
     for household in households:
         assert household.place is not None
