@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from api.plate_pdf import KNOWN_FONTS
 from api.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,6 +164,20 @@ def test_dockerfile_copies_what_the_package_needs(dockerfile: list[tuple[str, st
     assert needed <= sources
     for source in sources:
         assert (ROOT / source).exists(), f"the Dockerfile copies {source}, which the repository lacks"
+
+
+# Debian packages of the fonts api/plate_pdf.py knows by path.
+FONT_PACKAGES = {
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc": "fonts-wqy-microhei",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc": "fonts-noto-cjk",
+}
+
+
+def test_the_image_can_print_plates(dockerfile: list[tuple[str, str]]) -> None:
+    """The plates PDF sets Chinese text: the image installs a font that api/plate_pdf.py looks for."""
+    installed = " ".join(arguments for instruction, arguments in dockerfile if instruction == "RUN")
+    known = {FONT_PACKAGES[file] for file, _, _ in KNOWN_FONTS}
+    assert any(re.search(rf"apt-get install\b.*\b{package}\b", installed) for package in known)
 
 
 def test_dockerignore_keeps_local_state_out() -> None:
