@@ -5,6 +5,7 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from schema.alerts import AlertMutations
+from schema.membership import MembershipMutations
 from schema.monitoring import MonitoringMutations
 from schema.qr import QrMutations
 from schema.registry import RegistryMutations
@@ -17,6 +18,7 @@ MUTATION_TYPES: tuple[type, ...] = (
     AlertMutations,
     MonitoringMutations,
     StatusMutations,
+    MembershipMutations,
 )
 
 
