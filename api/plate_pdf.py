@@ -1,7 +1,7 @@
 """Door plates as a printable PDF: A4 pages of six plates (two across, three down, dashed lines to cut
 along), each with a QR code and its quiet zone, the village, the household's number in the village and
-its helping cadres' roles and units. Chinese text is set in a CJK font found on the machine (WenQuanYi
-Micro Hei or Noto Sans CJK SC first: Debian's fonts-wqy-microhei) and embedded, subset, in the file."""
+its helping cadres' roles and units. Chinese text is set in a CJK font found on the machine (Noto Sans CJK
+SC Regular, Debian's fonts-noto-cjk, or WenQuanYi Micro Hei first) and embedded, subset, in the file."""
 
 from __future__ import annotations
 
@@ -22,13 +22,18 @@ from schema.qr_images import render_png
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONT = "plate"
-# Fonts tried before asking fontconfig: (file, face index in the collection).
-KNOWN_FONTS = (("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),)
+# Fonts tried before asking fontconfig: (file, face index in the collection). Debian's Noto collection
+# holds JP, KR, SC, TC, HK in that order; fontconfig is asked when it is laid out otherwise.
+KNOWN_FONTS = (
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2, "Noto Sans CJK SC"),
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0, "WenQuanYi Micro Hei"),
+)
 
 COLUMNS, ROWS = 2, 3
 PLATE_W, PLATE_H = 105.0, 99.0  # mm: an A4 page cut in six
 MARGIN = 6.0
 QR_MM = 50.0  # the symbol with its four-module quiet zone (white, part of the image)
+MIN_POINTS = 5.0  # the smallest text, still legible on paper
 
 
 class PlateFontMissing(RuntimeError):
@@ -38,32 +43,38 @@ class PlateFontMissing(RuntimeError):
 @lru_cache(maxsize=1)
 def cjk_font() -> tuple[Path, int]:
     """The font file and face index Chinese text is set in."""
-    for file, index in KNOWN_FONTS:
-        if Path(file).is_file():
+    listed = _fc_list()
+    for file, index, family in KNOWN_FONTS:
+        if Path(file).is_file() and (not listed or f"{file}|{index}|{family}|" in listed):
             return Path(file), index
+    # Sans-serif SC faces first, then other Chinese faces; Regular before the other weights.
+    faces: list[tuple[int, int, str, str, int]] = []
+    for line in listed.splitlines():
+        path, face_index, family, spacing, style = line.split("|", 4)
+        if spacing or "Mono" in family:  # monospaced faces: fine for code, poor on a plate
+            continue
+        preference = 0 if family.endswith(" SC") and "Sans" in family else 1
+        faces.append((preference, 0 if style == "Regular" else 1, family, path, int(face_index or 0)))
+    if not faces:
+        raise PlateFontMissing(
+            "no font for Chinese text was found: install one (Debian: apt-get install fonts-noto-cjk)"
+        )
+    *_, path, face = min(faces)
+    return Path(path), face
+
+
+def _fc_list() -> str:
+    """fontconfig's Chinese faces, one a line: file|index|family|spacing|style (empty without fontconfig)."""
     try:
-        listed = subprocess.run(
-            ["fc-list", ":lang=zh-cn", "-f", "%{file}|%{index}|%{family[0]}|%{spacing}\n"],
+        return subprocess.run(
+            ["fc-list", ":lang=zh-cn", "-f", "%{file}|%{index}|%{family[0]}|%{spacing}|%{style[0]}\n"],
             capture_output=True,
             text=True,
             check=True,
             timeout=30,
         ).stdout
     except (OSError, subprocess.SubprocessError):
-        listed = ""
-    faces: list[tuple[int, str, str, int]] = []
-    for line in listed.splitlines():
-        path, face_index, family, spacing = line.split("|")
-        if spacing or "Mono" in family:  # monospaced faces: fine for code, poor on a plate
-            continue
-        preference = 0 if family.endswith(" SC") and "Sans" in family else 1
-        faces.append((preference, family, path, int(face_index or 0)))
-    if not faces:
-        raise PlateFontMissing(
-            "no font for Chinese text was found: install one (Debian: apt-get install fonts-wqy-microhei)"
-        )
-    _, _, path, face = min(faces)
-    return Path(path), face
+        return ""
 
 
 def render_plates(sheet: VillagePlatesRecord, public_url: str) -> bytes:
@@ -102,11 +113,16 @@ def _plate(pdf: FPDF, x: float, y: float, sheet: VillagePlatesRecord, plate: Pla
 
 
 def _centered(pdf: FPDF, text: str, x: float, y: float, width: float, size: float) -> None:
-    """One line centred in `width`, its size shrunk until it fits."""
+    """One line centred in `width`, its size shrunk until it fits; cut short (…) if even the smallest does
+    not, so that it never runs into the next plate."""
     pdf.set_font(FONT, size=size)
-    while size > 5 and pdf.get_string_width(text) > width:
+    while size > MIN_POINTS and pdf.get_string_width(text) > width:
         size -= 0.5
         pdf.set_font(FONT, size=size)
+    if pdf.get_string_width(text) > width:
+        while text and pdf.get_string_width(text + "…") > width:
+            text = text[:-1]
+        text += "…"
     pdf.set_xy(x, y)
     pdf.cell(w=width, h=size * 0.45, text=text, align="C")
 

@@ -1,11 +1,14 @@
-"""Printable door plates of a village: `GET /plates/{villageCode}.pdf` for an ADMIN, and `yimaqing plates`.
+"""Printable door plates of a village: `GET /plates/{villageCode}.pdf`, and `yimaqing plates`.
 
-The download is named in Chinese (`南故乡村一码清门牌.pdf`) through RFC 5987's `filename*=`, with an ASCII
-`filename=` for clients that do not read it."""
+Plates carry each household's QR token, so only those who may print a plate get them: an ADMIN, and a
+CADRE of that village or its township (the rule of QR images, `QrSubject.printable_by`). The download is
+named in Chinese (`南故乡村一码清门牌.pdf`) through RFC 5987's `filename*=`, with an ASCII `filename=` for
+clients that do not read it."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -14,10 +17,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from api.auth import caller_of
-from api.plate_pdf import render_plates
-from graph.access import Role
+from api.plate_pdf import PlateFontMissing, render_plates
+from graph.access import Role, Viewer, township_of
 from graph.driver import Graph
 from graph.plates import village_plates
+
+log = logging.getLogger(__name__)
 
 VILLAGE_CODE = re.compile(r"[0-9]{12}")
 
@@ -38,6 +43,11 @@ class PlatesPdf:
         return f"attachment; filename=\"{self.ascii_filename}\"; filename*=UTF-8''{quote(self.filename, safe='')}"
 
 
+def may_print_plates(viewer: Viewer, village_code: str) -> bool:
+    """An ADMIN anywhere; a CADRE of the village or of its township."""
+    return viewer.role in (Role.ADMIN, Role.CADRE) and viewer.in_scope(village_code, township_of(village_code))
+
+
 async def village_plates_pdf(graph: Graph, village_code: str, public_url: str) -> PlatesPdf | None:
     """The plates PDF of a village (rendered off the event loop); None for an unknown village."""
     sheet = await graph.read(village_plates, village_code)
@@ -54,18 +64,28 @@ async def village_plates_pdf(graph: Graph, village_code: str, public_url: str) -
 
 
 async def plates_endpoint(request: Request) -> Response:
-    """`GET /plates/{village}.pdf`: ADMIN only (401 without credentials, 403 for other roles)."""
+    """`GET /plates/{village}.pdf`: 401 without credentials, 400 for a malformed code, 403 for a caller who may
+    not print this village's plates (checked before the lookup: a refusal tells nothing), 404 for an unknown
+    village. Errors have the GraphQL shape of the other routes' (`errors[].extensions.code`)."""
     viewer = caller_of(request).viewer
     if viewer.role is Role.ANONYMOUS:
-        return JSONResponse({"error": "sign in to print plates", "code": "UNAUTHENTICATED"}, status_code=401)
-    if viewer.role is not Role.ADMIN:
-        return JSONResponse({"error": "only an administrator prints plates", "code": "FORBIDDEN"}, status_code=403)
+        return _error(401, "UNAUTHENTICATED", "sign in to print plates")
     code = request.path_params["village"]
+    if not VILLAGE_CODE.fullmatch(code):
+        return _error(400, "BAD_USER_INPUT", f"a village code is 12 digits, not {code[:40]!r}")
+    if not may_print_plates(viewer, code):
+        return _error(403, "FORBIDDEN", "only an administrator, or a cadre of the village or township, prints plates")
     state = request.app.state.yimaqing
-    found = None
-    if VILLAGE_CODE.fullmatch(code):
+    try:
         found = await village_plates_pdf(state.graph, code, state.settings.public_url)
+    except PlateFontMissing as error:  # the server's set-up, not the caller's doing: say what is missing
+        log.error("plates for %s: %s", code, error)
+        return _error(500, "INTERNAL_SERVER_ERROR", "plates cannot be printed: no font for Chinese text is installed")
     if found is None:
-        return JSONResponse({"error": "no such village", "code": "NOT_FOUND"}, status_code=404)
+        return _error(404, "NOT_FOUND", f"no village with code {code}")
     headers = {**NO_STORE, "Content-Disposition": found.content_disposition}
     return Response(found.content, media_type="application/pdf", headers=headers)
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
