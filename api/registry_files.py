@@ -1,4 +1,5 @@
-"""Registration-form files: reading CSV (UTF-8 with or without a BOM, or GBK/GB18030, detected) and XLSX
+"""Registration-form files: reading CSV (UTF-8 with or without a BOM, or GBK/GB18030, detected; also the
+tab-separated UTF-16 text Excel saves as "Unicode text") and XLSX
 into rows of text, and writing rows as CSV (UTF-8 with a BOM, which Excel opens as Chinese) or XLSX.
 
 Spreadsheet cells become the text a person would type: dates as ISO dates, booleans as 是/否, whole
@@ -13,7 +14,7 @@ import datetime
 import io
 from collections.abc import AsyncIterable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
@@ -47,12 +48,14 @@ def open_registry(path: Path) -> RowSource:
 
 
 def detect_encoding(path: Path) -> str:
-    """`utf-8-sig` for UTF-8 (a BOM or none: the codec drops one if present), else `gb18030` (a superset of
-    GBK and GB2312) when the start of the file is valid GB18030 and not UTF-8."""
+    """`utf-8-sig` for UTF-8 (a BOM or none: the codec drops one if present), `utf-16` after a UTF-16 BOM,
+    else `gb18030` (a superset of GBK and GB2312) when the start of the file is valid GB18030 and not UTF-8."""
     with path.open("rb") as stream:
         start = stream.read(SNIFF_BYTES)
     if start.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"  # Excel's "Unicode text": tab-separated, read as such below
     try:
         codecs.getincrementaldecoder("utf-8")().decode(start, final=len(start) < SNIFF_BYTES)
         return "utf-8-sig"
@@ -66,18 +69,20 @@ def detect_encoding(path: Path) -> str:
 
 
 def _csv_rows(path: Path, encoding: str) -> tuple[Cells, Iterator[tuple[int, Cells]]]:
-    stream = path.open(encoding=encoding, newline="")
-    try:
-        first = stream.readline()
-    except UnicodeDecodeError:
-        stream.close()
-        raise RegistryFileError(f"the file is not valid {encoding} text") from None
+    # The header is read on its own, and the rows open the file again when first asked for: a file
+    # whose header is refused is never left open.
+    with path.open(encoding=encoding, newline="") as stream:
+        try:
+            first = stream.readline()
+        except UnicodeDecodeError:
+            raise RegistryFileError(f"the file is not valid {encoding} text") from None
     delimiter = "\t" if "\t" in first and "," not in first else ","
     header: Cells = list(next(csv.reader([first], delimiter=delimiter), []))
 
     def rows() -> Iterator[tuple[int, Cells]]:
-        with stream:
+        with path.open(encoding=encoding, newline="") as stream:
             try:
+                stream.readline()
                 for number, record in enumerate(csv.reader(stream, delimiter=delimiter), start=2):
                     yield number, list(record)
             except UnicodeDecodeError:
@@ -87,22 +92,29 @@ def _csv_rows(path: Path, encoding: str) -> tuple[Cells, Iterator[tuple[int, Cel
 
 
 def _xlsx_rows(path: Path) -> tuple[Cells, Iterator[tuple[int, Cells]]]:
+    workbook = _open_workbook(path)
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged or foreign zip
-        raise RegistryFileError(f"the XLSX workbook cannot be read: {type(error).__name__}") from None
-    sheet = workbook.worksheets[0]
-    values = sheet.iter_rows(values_only=True)
-    header = [cell_text(v) for v in next(values, ())]
+        header = [cell_text(v) for v in next(workbook.worksheets[0].iter_rows(values_only=True), ())]
+    finally:
+        workbook.close()
 
     def rows() -> Iterator[tuple[int, Cells]]:
+        workbook = _open_workbook(path)
         try:
+            values = workbook.worksheets[0].iter_rows(min_row=2, values_only=True)
             for number, record in enumerate(values, start=2):
                 yield number, [cell_text(v) for v in record]
         finally:
             workbook.close()
 
     return header, rows()
+
+
+def _open_workbook(path: Path) -> Any:
+    try:
+        return load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged or foreign zip
+        raise RegistryFileError(f"the XLSX workbook cannot be read: {type(error).__name__}") from None
 
 
 def cell_text(value: object) -> str | None:
