@@ -5,6 +5,7 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from schema.alerts import AlertMutations
+from schema.corrections import CorrectionMutations
 from schema.membership import MembershipMutations
 from schema.monitoring import MonitoringMutations
 from schema.qr import QrMutations
@@ -19,6 +20,7 @@ MUTATION_TYPES: tuple[type, ...] = (
     MonitoringMutations,
     StatusMutations,
     MembershipMutations,
+    CorrectionMutations,
 )
 
 
