@@ -20,6 +20,7 @@ import pypdfium2  # type: ignore[import-untyped]
 import pytest
 import zxingcpp
 from neo4j import AsyncDriver
+from PIL import Image
 
 from api.plate_pdf import render_plates
 from graph.access import Role
@@ -73,6 +74,7 @@ class DecodedPlate:
     text: str  # the decoded QR payload
     page: int
     printed: str  # the text printed on the plate the code sits on
+    quiet_zone: bool  # four modules all round the symbol are white
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +113,13 @@ def decode_plates(content: bytes) -> list[DecodedPlate]:
                 points = (corners.top_left, corners.top_right, corners.bottom_right, corners.bottom_left)
                 x = sum(p.x for p in points) / 4 / image.width
                 y = sum(p.y for p in points) / 4 / image.height
+                symbol = (
+                    min(p.x for p in points),
+                    min(p.y for p in points),
+                    max(p.x for p in points) + 1,
+                    max(p.y for p in points) + 1,
+                )
+                module = (symbol[2] - symbol[0]) / barcode.to_image(add_quiet_zones=False).shape[1]
                 column, row = int(x * 2), int(y * 3)
                 # PDF coordinates grow upwards from the bottom left.
                 printed = text_page.get_text_bounded(
@@ -119,10 +128,29 @@ def decode_plates(content: bytes) -> list[DecodedPlate]:
                     right=(column + 1) * width_pt / 2,
                     top=height_pt - row * height_pt / 3,
                 )
-                found.append(DecodedPlate(barcode.text, number, printed))
+                found.append(DecodedPlate(barcode.text, number, printed, _quiet_zone(image, symbol, module)))
     finally:
         document.close()
     return found
+
+
+def _quiet_zone(image: Image.Image, symbol: tuple[int, int, int, int], module: float) -> bool:
+    """Whether the ring from 3/4 of a module to 3 3/4 modules around the symbol is white (the corners the
+    decoder reports may be off by a fraction of a module)."""
+    left, top, right, bottom = symbol
+    inner, outer = 0.75 * module, 3.75 * module
+    strips = (
+        (left - outer, top - outer, right + outer, top - inner),
+        (left - outer, bottom + inner, right + outer, bottom + outer),
+        (left - outer, top - outer, left - inner, bottom + outer),
+        (right + inner, top - outer, right + outer, bottom + outer),
+    )
+    # Grayscale: every pixel light (anti-aliasing at the edges of the symbol stays within the inner 3/4).
+    for strip in strips:
+        darkest, _ = image.crop(strip).getextrema()
+        if not isinstance(darkest, int) or darkest < 192:
+            return False
+    return True
 
 
 def pdf_text(content: bytes) -> str:
@@ -171,6 +199,7 @@ async def test_every_plate_decodes_to_its_household(
     assert len(decoded) == len(set(decoded)) == len(current_codes)
     assert set(decoded) == {f"{server}/q/{token}" for token in current_codes}
     assert page_count(response.content) == math.ceil(len(current_codes) / 6)
+    assert all(plate.quiet_zone for plate in plates)
 
     # Each plate prints its own household's number, the village and its helpers' units beside its code.
     for plate in plates:
