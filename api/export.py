@@ -14,12 +14,13 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import IO, Any, Literal
 from urllib.parse import quote
 
 from graphql import GraphQLError, GraphQLInputObjectType, coerce_input_value
+from graphql.utilities import validate_input_value
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -82,16 +83,30 @@ def household_filter(schema: Schema, text: str | None) -> HouseholdFilterSpec:
         return HouseholdFilterSpec()
     try:
         value = json.loads(text)
-        input_type = schema._schema.get_type("HouseholdFilter")
-        assert isinstance(input_type, GraphQLInputObjectType)
-        coerced = coerce_input_value(value, input_type)
+    except ValueError:
+        raise bad_input(f"filter is not JSON: {text[:60]!r}", "filter") from None
+    if value is None:
+        return HouseholdFilterSpec()
+    input_type = schema._schema.get_type("HouseholdFilter")
+    assert isinstance(input_type, GraphQLInputObjectType)
+    problems: list[str] = []
+
+    def on_error(error: GraphQLError, path: Sequence[str | int]) -> None:
+        at = "".join(f"[{key}]" if isinstance(key, int) else f".{key}" for key in path)
+        problems.append(f"filter{at}: {error.message}")
+
+    validate_input_value(value, input_type, on_error)
+    if problems:
+        raise bad_input("; ".join(problems), "filter")
+    coerced = coerce_input_value(value, input_type)
+    try:
         converted = convert_argument(coerced, HouseholdFilter, schema.schema_converter.scalar_registry, schema.config)
         assert isinstance(converted, HouseholdFilter)
         spec = converted.to_spec()
         spec.where()  # the size check
-        return spec
-    except (ValueError, GraphQLError, BadUserInput, FilterTooLarge) as error:
+    except (BadUserInput, FilterTooLarge) as error:
         raise bad_input(f"filter: {error}", "filter") from None
+    return spec
 
 
 def content_disposition(title: str, ascii_name: str, file_format: str) -> str:
