@@ -81,7 +81,7 @@ def parse_jsonl(response: httpx.Response) -> list[dict[str, Any]]:
     return [json.loads(line) for line in response.text.splitlines()]
 
 
-def parse_xlsx(content: bytes) -> list[list[str | None]]:
+def parse_xlsx(content: bytes) -> list[list[Any]]:
     workbook = load_workbook(io.BytesIO(content), read_only=True)
     try:
         return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
