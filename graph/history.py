@@ -28,6 +28,12 @@ MATCH (h:Household|DeregisteredHousehold {id: change.householdId})
 CREATE (c:Change)-[:ABOUT]->(h)
 SET c = change.props"""
 
+# A project's changes (its library steps, its funds) hang on the project the same way.
+RECORD_PROJECT_CHANGE = """
+MATCH (p:Project {code: $code})
+CREATE (c:Change)-[:ABOUT]->(p)
+SET c = $props"""
+
 CHANGES = PagedList(
     match="MATCH (c:Change)-[:ABOUT]->(:Household|DeregisteredHousehold {id: scope})",
     carry="c",
@@ -143,3 +149,18 @@ async def history_pages(
 
 async def history_counts(tx: AsyncManagedTransaction, household_ids: list[str]) -> dict[str, int]:
     return await CHANGES.counts(tx, household_ids)
+
+
+async def record_project_change(
+    tx: AsyncManagedTransaction, code: str, by: str, action: str, fields: Mapping[str, Mapping[str, Any]]
+) -> None:
+    """Records a change to a project (`(c:Change)-[:ABOUT]->(:Project)`), as `record_changes` does for households."""
+    now = datetime.datetime.now(datetime.UTC)
+    props = {
+        "id": f"{int(now.timestamp() * 1_000_000):014x}-00000-{secrets.token_hex(4)}",
+        "at": now,
+        "by": by,
+        "action": action,
+        "fields": json.dumps(fields, ensure_ascii=False, sort_keys=True),
+    }
+    await (await tx.run(RECORD_PROJECT_CHANGE, code=code, props=props)).consume()

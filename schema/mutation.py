@@ -8,6 +8,7 @@ from schema.alerts import AlertMutations
 from schema.corrections import CorrectionMutations
 from schema.membership import MembershipMutations
 from schema.monitoring import MonitoringMutations
+from schema.project_library import ProjectLibraryMutations
 from schema.qr import QrMutations
 from schema.registry import RegistryMutations
 from schema.status_changes import StatusMutations
@@ -21,6 +22,7 @@ MUTATION_TYPES: tuple[type, ...] = (
     StatusMutations,
     MembershipMutations,
     CorrectionMutations,
+    ProjectLibraryMutations,
 )
 
 
