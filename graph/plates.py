@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from neo4j import AsyncManagedTransaction
 
 # A household's number in its village is the sequence its id ends with (`H` + village code + 5 digits,
-# the form the seeder and the registry give), so it never changes when others join or leave.
+# the form the seeder, the registry and the import give), so it never changes when others join or leave;
+# an id of another form prints no number rather than a wrong one.
 VILLAGE_PLATES = """
 MATCH (v:Village {code: $village})-[:IN]->(t:Township)-[:IN]->(c:County)
 RETURN v.code AS code, v.name AS village, t.name AS township, c.name AS county,
@@ -17,7 +18,8 @@ RETURN v.code AS code, v.name AS village, t.name AS township, c.name AS county,
          MATCH (h:Household)-[:IN]->(v)
          MATCH (q:QrCode)-[:IDENTIFIES]->(h) WHERE q.revokedAt IS NULL
          WITH h, q ORDER BY h.id
-         RETURN {household: h.id, number: toInteger(right(h.id, 5)), token: q.token,
+         RETURN {household: h.id, number: CASE WHEN h.id =~ ('H' + v.code + '[0-9]{5}')
+                                                THEN toInteger(right(h.id, 5)) END, token: q.token,
                  helpers: COLLECT { MATCH (cadre:Cadre)-[r:HELPS]->(h) WHERE r.until IS NULL
                                     WITH cadre ORDER BY cadre.id
                                     RETURN {role: cadre.role, unit: cadre.unit} }}
