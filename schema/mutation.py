@@ -8,6 +8,7 @@ from schema.alerts import AlertMutations
 from schema.corrections import CorrectionMutations
 from schema.membership import MembershipMutations
 from schema.monitoring import MonitoringMutations
+from schema.pairing import PairingMutations
 from schema.project_library import ProjectLibraryMutations
 from schema.qr import QrMutations
 from schema.registry import RegistryMutations
@@ -23,6 +24,7 @@ MUTATION_TYPES: tuple[type, ...] = (
     MembershipMutations,
     CorrectionMutations,
     ProjectLibraryMutations,
+    PairingMutations,
 )
 
 
