@@ -38,6 +38,10 @@ MATCH (h:Household)-[:IN]->(v:Village)-[:IN]->(t:Township)
 WITH v, t, count(h) AS households ORDER BY households, v.code LIMIT 1
 RETURN v.code AS code, v.name AS name, t.code AS township, households"""
 
+ANOTHER_TOWNSHIP = """
+MATCH (v:Village)-[:IN]->(t:Township) WHERE t.code <> $township
+RETURN v.code AS village, t.code AS township ORDER BY v.code LIMIT 1"""
+
 # The village's current codes, with each household's id and its current helpers' units.
 CURRENT_CODES = """
 MATCH (q:QrCode)-[:IDENTIFIES]->(h:Household)-[:IN]->(:Village {code: $code})
@@ -252,7 +256,7 @@ async def test_download_headers(admin_pdf: tuple[httpx.Response, float], village
 
 
 async def test_who_may_download_plates(
-    http: httpx.AsyncClient, anonymous_http: httpx.AsyncClient, village: Village
+    http: httpx.AsyncClient, anonymous_http: httpx.AsyncClient, village: Village, driver: AsyncDriver
 ) -> None:
     path = f"/plates/{village.code}.pdf"
 
@@ -266,8 +270,8 @@ async def test_who_may_download_plates(
 
     analyst = await http.get(path, headers=as_role(Role.ANALYST))
     assert (analyst.status_code, error_code(analyst)) == (403, "FORBIDDEN")
-    elsewhere = "141130200209" if village.code != "141130200209" else "141130101215"
-    outsider = await http.get(path, headers=as_role(Role.CADRE, (elsewhere,), (elsewhere[:9] + "000",)))
+    elsewhere = (await driver.execute_query(ANOTHER_TOWNSHIP, township=village.township)).records[0]
+    outsider = await http.get(path, headers=as_role(Role.CADRE, (elsewhere["village"],), (elsewhere["township"],)))
     assert (outsider.status_code, error_code(outsider)) == (403, "FORBIDDEN")
     assert outsider.headers["content-type"] == "application/json"
 
