@@ -68,6 +68,11 @@ class AppState:
         return context
 
 
+def _image_error(code: str, message: str, status: int) -> JSONResponse:
+    """A refused QR image: the GraphQL error body every other route answers with (extensions.code)."""
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+
+
 def query_limits(settings: Settings) -> QueryLimits:
     """The query limits of the settings; 0 turns a limit off."""
     return QueryLimits(
@@ -144,17 +149,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
         token = request.path_params["token"]
         image_format = request.path_params["format"].lower()
         if image_format not in ("png", "svg"):
-            return JSONResponse({"error": "a QR image is .png or .svg"}, status_code=404)
+            return _image_error("NOT_FOUND", "a QR image is .png or .svg", 404)
         # Only those who may print the plate get its image (an ADMIN, a cadre in scope), and only of the
         # current code: an image URL is not a way around the rules, nor a way to tell a token is valid.
         viewer = caller_of(request).viewer
         if viewer.role is Role.ANONYMOUS:
-            return JSONResponse({"error": "sign in to get QR code images"}, status_code=401)
+            return _image_error("UNAUTHENTICATED", "sign in to get QR code images", 401)
         subject = await state.graph.read(token_subject, token) if TOKEN_SHAPE.match(token) else None
         if subject is None or subject.status is not TokenStatus.CURRENT:
-            return JSONResponse({"error": "unknown or retired QR code"}, status_code=404)
+            return _image_error("NOT_FOUND", "unknown or retired QR code", 404)
         if not subject.printable_by(viewer):
-            return JSONResponse({"error": "this QR code is outside your scope"}, status_code=403)
+            return _image_error("FORBIDDEN", "this QR code is outside your scope", 403)
         url = scan_url(settings.public_url, token)
         if image_format == "png":
             return Response(render_png(url), media_type="image/png", headers=PRIVATE_HEADERS)

@@ -110,14 +110,19 @@ MATCH (n:Township {code: $key})
 RETURN null AS villageCode, n.code AS townshipCode""",
 }
 
-# Retires the node's current code (if any) and gives it a new one.
+# Retires the node's current code (if any) and gives it a new one; with $retiring (a revoked plate), only
+# while that token is still the current one. The write on n takes its lock before the current code is read,
+# so concurrent rotations and revocations run one after the other and each retires the one before.
 _ROTATE: dict[QrTargetKind, str] = {
     kind: f"""
 MATCH (n:{kind.value} {{{key}: $key}})
-CALL (n) {{
-  MATCH (old:QrCode)-[:IDENTIFIES]->(n) WHERE old.revokedAt IS NULL
-  SET old.revokedAt = datetime()
-}}
+SET n.qrLock = true
+REMOVE n.qrLock
+WITH n
+OPTIONAL MATCH (old:QrCode)-[:IDENTIFIES]->(n) WHERE old.revokedAt IS NULL
+WITH n, collect(old) AS current
+WHERE $retiring IS NULL OR any(old IN current WHERE old.token = $retiring)
+FOREACH (old IN current | SET old.revokedAt = datetime())
 CREATE (q:QrCode {{token: $token, createdAt: datetime()}})-[:IDENTIFIES]->(n)
 RETURN q.token AS token"""
     for kind, key in ((QrTargetKind.HOUSEHOLD, "id"), (QrTargetKind.VILLAGE, "code"), (QrTargetKind.TOWNSHIP, "code"))
@@ -246,15 +251,24 @@ async def token_subject(tx: AsyncManagedTransaction, token: str) -> TokenSubject
     )
 
 
-async def rotate_token(tx: AsyncManagedTransaction, kind: QrTargetKind, key: str, token: str) -> QrTokenRecord | None:
+class AlreadyRetired(Exception):
+    """The token to revoke was retired meanwhile (another rotation or revocation came first)."""
+
+
+async def rotate_token(
+    tx: AsyncManagedTransaction, kind: QrTargetKind, key: str, token: str, retiring: str | None = None
+) -> QrTokenRecord | None:
     """Retires the node's current code and issues `token` (from graph/qr_tokens.py) in its place; None for an
-    unknown node. The caller must be allowed to print the node's plate (AccessDenied otherwise)."""
+    unknown node. With `retiring`, only while that token is the current one (AlreadyRetired otherwise). The
+    caller must be allowed to print the node's plate (AccessDenied otherwise)."""
     subject = await (await tx.run(_SUBJECT_BY_KEY[kind], key=key)).single()
     if subject is None:
         return None
     if _view_of_subject(masking.viewer(), subject["villageCode"], subject["townshipCode"]) is not View.FULL:
         raise AccessDenied("only an administrator or a cadre in scope may change this QR code")
-    record = await (await tx.run(_ROTATE[kind], key=key, token=token)).single(strict=True)
+    record = await (await tx.run(_ROTATE[kind], key=key, token=token, retiring=retiring)).single()
+    if record is None:
+        raise AlreadyRetired(retiring)
     return QrTokenRecord(record["token"])
 
 

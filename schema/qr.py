@@ -10,6 +10,7 @@ import strawberry
 
 from graph.access import HIDDEN_TEXT, View, shown
 from graph.qr import (
+    AlreadyRetired,
     HouseholdCard,
     QrTargetKind,
     QrTokenRecord,
@@ -101,6 +102,9 @@ async def scan(info: Info, token: str) -> Household | Village | Township | None:
     return await load_township(info, target.key)
 
 
+ALREADY_RETIRED = "this QR code was already retired"
+
+
 @strawberry.type
 class QrMutations:
     @strawberry.mutation(
@@ -125,14 +129,17 @@ class QrMutations:
         if not subject.printable_by(info.context.viewer):
             raise Forbidden("only an administrator or a cadre in scope may revoke this QR code")
         if subject.status is not TokenStatus.CURRENT:
-            raise NotFound("this QR code was already retired", argument="token")
-        return await _rotate(info, subject.kind, subject.key, "the QR code's subject no longer exists")
+            raise NotFound(ALREADY_RETIRED, argument="token")
+        try:
+            return await _rotate(info, subject.kind, subject.key, "the QR code's subject no longer exists", token)
+        except AlreadyRetired:
+            raise NotFound(ALREADY_RETIRED, argument="token") from None
 
 
-async def _rotate(info: Info, kind: QrTargetKind, key: str, missing: str) -> QrCode:
+async def _rotate(info: Info, kind: QrTargetKind, key: str, missing: str, retiring: str | None = None) -> QrCode:
     if info.context.viewer.role_view is View.PUBLIC:
         raise Forbidden("sign in to change QR codes")
-    record = await info.context.graph.write(rotate_token, kind, key, new_token())
+    record = await info.context.graph.write(rotate_token, kind, key, new_token(), retiring)
     if record is None:
         raise NotFound(missing, argument="subject")
     return QrCode.from_record(record, info.context.public_url)
