@@ -49,11 +49,18 @@ MATCH (p:Person)-[m:MEMBER_OF]->(:Household {id: $id})
 RETURN p.idNumber AS idNumber, p.name AS name, m.relation AS relation
 ORDER BY CASE m.relation WHEN '户主' THEN 0 ELSE 1 END, p.birthDate, p.idNumber"""
 
-# The person with this ID number, if known, and the registered household they belong to.
+# The person with this ID number, if known (locked: two households taking the same person in at once run one
+# after the other), and the registered household they belong to.
 PERSON = """
 MATCH (p:Person {idNumber: $idNumber})
+SET p.changedAt = datetime()
+WITH p
 OPTIONAL MATCH (p)-[:MEMBER_OF]->(h:Household)
 RETURN p.deathDate IS NOT NULL AS dead, h.id AS household"""
+
+# After joining: a person new to the graph whom another household created at the same time (MERGE waited
+# for it) belongs to two households, and the later write is refused.
+HOUSEHOLDS_OF = "MATCH (:Person {idNumber: $idNumber})-[:MEMBER_OF]->(h:Household) RETURN collect(h.id) AS ids"
 
 JOIN = """
 MATCH (h:Household {id: $id})
@@ -156,6 +163,10 @@ async def add_member(
         "reason": reason.value,
     }
     await (await tx.run(JOIN, id=household_id, **params)).consume()
+    households = (await (await tx.run(HOUSEHOLDS_OF, idNumber=new.id_number)).single(strict=True))["ids"]
+    if len(households) > 1:
+        other = next(h for h in households if h != household_id)
+        raise Clash(f"this person is a member of household {other}", "member.idNumber")
     fields = {
         "members": change(before, await _members(tx, household_id)),
         "joined": change(None, f"{new.name} ({new.relation}), {reason.value} {day.isoformat()}"),

@@ -4,6 +4,7 @@ every refusal with its code and field path, and who may."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 from typing import Any
 
@@ -271,3 +272,29 @@ async def test_a_deregistered_household_takes_no_members(gql: GraphQLPost) -> No
     data_of(await gql(gone, {"id": household}))
     body = await gql(ADD, {"id": household, "member": member("甲", "配偶"), "reason": "MARRIAGE_IN"})
     assert refusal(body) == ("NOT_FOUND", "householdId")
+
+
+@pytest.mark.parametrize("known", [False, True])
+async def test_two_households_taking_one_person_in_at_once_make_one_member(
+    gql: GraphQLPost, driver: AsyncDriver, known: bool
+) -> None:
+    for _ in range(3):
+        first, _ = await family(gql)
+        second, _ = await family(gql)
+        person = fresh_id()
+        if known:  # someone who married out of a third household: a Person already in the graph
+            home, ids = await family(gql, "之女")
+            person = ids[1]
+            data_of(await gql(REMOVE, {"id": home, "n": person, "reason": "MARRIAGE_OUT", "date": "2022-05-01"}))
+        bodies = await asyncio.gather(
+            *(
+                gql(ADD, {"id": household, "member": member("新人", "配偶", person), "reason": "MARRIAGE_IN"})
+                for household in (first, second)
+            )
+        )
+        codes = sorted(body["errors"][0]["extensions"]["code"] if "errors" in body else "OK" for body in bodies)
+        assert codes == ["CONFLICT", "OK"], bodies
+        memberships = await rows(
+            driver, "MATCH (:Person {idNumber: $n})-[:MEMBER_OF]->(h:Household) RETURN h.id AS id", n=person
+        )
+        assert len(memberships) == 1
