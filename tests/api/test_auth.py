@@ -168,7 +168,7 @@ def _hs256(**claims: Any) -> str:
 
 
 async def _role_at(base_url: str, token: str) -> tuple[int, Any]:
-    async with httpx.AsyncClient(base_url=base_url) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
         response = await client.post("/graphql", json={"query": "{ me { role sub } }"}, headers=bearer(token))
     return response.status_code, response.json()
 
@@ -219,7 +219,7 @@ async def test_the_leeway_accepts_a_token_just_expired(production: str) -> None:
 
 
 async def test_production_sets_a_secure_session_cookie(production: str) -> None:
-    async with httpx.AsyncClient(base_url=production) as phone:
+    async with httpx.AsyncClient(base_url=production, timeout=30) as phone:
         response = await phone.post("/login", data={"token": _signed(RSA_KEY, "RS256", "rsa-1")})
     assert response.status_code == 303
     cookies = [c for c in response.headers.get_list("set-cookie") if c.startswith("yimaqing_session=")]
@@ -235,7 +235,7 @@ async def test_production_holds_anonymous_callers_to_trusted_documents(productio
         "MATCH (q:QrCode)-[:IDENTIFIES]->(v:Village) WHERE q.revokedAt IS NULL RETURN q.token AS token, v.code AS code LIMIT 1"
     )
     token, village = records[0]["token"], records[0]["code"]
-    async with httpx.AsyncClient(base_url=production) as anonymous:
+    async with httpx.AsyncClient(base_url=production, timeout=30) as anonymous:
         arbitrary = await anonymous.post("/graphql", json={"query": "{ county { name } }"})
         assert arbitrary.status_code == 403 and error_codes(arbitrary.json()) == ["FORBIDDEN"]
         by_hash = await anonymous.post(

@@ -132,7 +132,7 @@ async def test_100_by_100_by_100_nested_items_are_refused_with_their_cost() -> N
         "cost": cost,
         "maxCost": 10_000,
     }
-    assert result.extensions == {"cost": cost}
+    assert result.extensions == {"cost": cost, "masked": []}
     assert result.data is None
 
 
@@ -164,7 +164,7 @@ async def test_cost_limit_is_a_setting() -> None:
     schema = build_schema(QueryLimits(max_cost=40))
     result = await schema.execute("{ households(first: 20) { edges { node { id } } } }")
     assert _codes(result) == ["QUERY_TOO_COSTLY"]
-    assert result.extensions == {"cost": 41}
+    assert result.extensions == {"cost": 41, "masked": []}
 
 
 # Introspection, fragments, production
