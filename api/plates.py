@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -25,6 +26,11 @@ from graph.plates import village_plates
 log = logging.getLogger(__name__)
 
 VILLAGE_CODE = re.compile(r"[0-9]{12}")
+
+# Rendering is seconds of pure-Python CPU: one sheet at a time per process, in its own thread, so that
+# several downloads neither multiply the GIL's pull away from the event loop nor fill the default executor
+# that other awaits (a JWKS token check) rely on. The thread starts on the first sheet.
+_RENDERER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plates")
 
 # A plate sheet holds every household's QR token: not for caches or other sites' logs.
 NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}
@@ -49,11 +55,11 @@ def may_print_plates(viewer: Viewer, village_code: str) -> bool:
 
 
 async def village_plates_pdf(graph: Graph, village_code: str, public_url: str) -> PlatesPdf | None:
-    """The plates PDF of a village (rendered off the event loop); None for an unknown village."""
+    """The plates PDF of a village (rendered off the event loop, one at a time); None for an unknown village."""
     sheet = await graph.read(village_plates, village_code)
     if sheet is None:
         return None
-    content = await asyncio.to_thread(render_plates, sheet, public_url)
+    content = await asyncio.get_running_loop().run_in_executor(_RENDERER, render_plates, sheet, public_url)
     return PlatesPdf(
         filename=f"{sheet.village}一码清门牌.pdf",
         ascii_filename=f"plates-{sheet.code}.pdf",
