@@ -1,7 +1,7 @@
 """Door plates as a printable PDF: A4 pages of six plates (two across, three down, dashed lines to cut
-along), each with a QR code (drawn as vector rectangles) and its quiet zone, the village, the household's number in the village and
-its helping cadres' roles and units. Chinese text is set in a CJK font found on the machine (Noto Sans CJK
-SC Regular, Debian's fonts-noto-cjk, or WenQuanYi Micro Hei first) and embedded, subset, in the file."""
+along), each with a QR code (vector rectangles) and its quiet zone, the village, the household's number in
+the village and its helping cadres' roles and units. Chinese text is set in a CJK font found on the machine
+(Noto Sans CJK SC Regular, Debian's fonts-noto-cjk, or WenQuanYi Micro Hei first) and embedded, subset."""
 
 from __future__ import annotations
 
