@@ -25,6 +25,7 @@ from api.export import add_parser as add_export_parser
 from api.imports import ImportCommandError, run_import
 from api.imports import add_parser as add_import_parser
 from api.login import login_link
+from api.plate_pdf import PlateFontMissing
 from api.plates import village_plates_pdf
 from api.settings import Settings, SettingsError
 from api.trusted_documents import TrustedDocuments
@@ -72,7 +73,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_import(settings, args)
         elif command == "export":
             return run_export(settings, args)
-    except (SettingsError, CliError, LocalNeo4jError, ImportCommandError, ExportCommandError) as error:
+    except (
+        SettingsError,
+        CliError,
+        LocalNeo4jError,
+        ImportCommandError,
+        ExportCommandError,
+        PlateFontMissing,
+    ) as error:
         print(f"yimaqing: {error}", file=sys.stderr)
         return 2
     except (ServiceUnavailable, AuthError, ConfigurationError, ValueError) as error:
