@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from neo4j import AsyncDriver
 
-from tests.api.changes import ANALYST, FAR_CADRE, NEAR_CADRE, one, refusal, rows
+from tests.api.changes import ANALYST, FAR_CADRE, NEAR_CADRE, new_household, one, refusal, rows
 from tests.api.writes import VILLAGE
 from tests.conftest import GraphQLPost
 from tests.helpers import data_of, error_codes
@@ -213,21 +213,26 @@ async def test_funds_go_to_projects_in_reserve_or_later_within_the_budget(
     assert refusal(await gql(ALLOCATE, {**base, "code": "P1999-0001"})) == ("NOT_FOUND", "projectCode")
 
 
-async def test_completing_an_overdue_project_resolves_its_alert(gql: GraphQLPost, driver: AsyncDriver) -> None:
-    found = await one(
-        driver,
-        """MATCH (a:Alert {rule: 'PROJECT_OVERDUE', state: 'OPEN'})
-        MATCH (p:Project {code: a.subject, stage: 'IMPLEMENTED', started: true, completed: false})-[:BENEFITS]->(:Household)
-        WITH DISTINCT p ORDER BY p.code LIMIT 1
-        RETURN p.code AS code, toString(p.startDate) AS started""",
+async def test_the_overdue_alert_follows_the_steps_of_a_project_past_its_deadline(
+    gql: GraphQLPost, driver: AsyncDriver
+) -> None:
+    code = await declare(gql, year=2020, declaredDate="2020-01-02", deadline="2020-12-31")
+    household = await new_household(gql, size=1)
+    # Beneficiaries have no mutation of their own yet: linked here.
+    await driver.execute_query(
+        "MATCH (p:Project {code: $code}), (h:Household {id: $id}) CREATE (p)-[:BENEFITS]->(h)", code=code, id=household
     )
-    code = found["code"]
-    done = data_of(await gql(ADVANCE, {"code": code, "step": "COMPLETE", "date": "2019-05-31"}))["advanceProject"]
-    assert done["project"]["completed"] is True and done["dates"]["started"] == found["started"]
-    alert = await one(
-        driver, "MATCH (a:Alert {subject: $code, rule: 'PROJECT_OVERDUE'}) RETURN a.state AS state", code=code
-    )
-    assert alert == {"state": "RESOLVED"}
+    alert = "MATCH (a:Alert {subject: $code, rule: 'PROJECT_OVERDUE'}) RETURN a.state AS state, a.severity AS severity"
+    for step, day in (("SCREEN", "01-05"), ("RANK", "01-06"), ("RESERVE", "01-07")):
+        data_of(await gql(ADVANCE, {"code": code, "step": step, "date": f"2020-{day}"}))
+    assert await rows(driver, alert, code=code) == []
+    data_of(await gql(ADVANCE, {"code": code, "step": "IMPLEMENT", "date": "2020-03-01"}))
+    assert await rows(driver, alert, code=code) == [{"state": "OPEN", "severity": "CRITICAL"}]  # not started
+    data_of(await gql(ADVANCE, {"code": code, "step": "START", "date": "2020-04-01"}))
+    assert await rows(driver, alert, code=code) == [{"state": "OPEN", "severity": "WARNING"}]  # not completed
+    done = data_of(await gql(ADVANCE, {"code": code, "step": "COMPLETE", "date": "2021-05-31"}))["advanceProject"]
+    assert done["project"]["completed"] is True
+    assert await rows(driver, alert, code=code) == [{"state": "RESOLVED", "severity": "WARNING"}]
 
 
 async def test_scope_cadres_of_the_place_only_analysts_never(gql: GraphQLPost, driver: AsyncDriver) -> None:
