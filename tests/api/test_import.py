@@ -523,3 +523,38 @@ async def test_the_template_imports_as_an_empty_form(neo4j_uri: str, tmp_path: P
         imported = cli(neo4j_uri, tmp_path, "import", str(tmp_path / name), "--json")
         assert imported.returncode == 0, imported.stderr
         assert json.loads(imported.stdout) == report(name)
+
+
+DEREGISTER = """
+mutation($id: ID!) { deregisterHousehold(id: $id, reason: "合户") { id } }"""
+
+
+async def test_a_deregistered_household_is_not_imported_again_but_its_people_may_join_another(
+    demo_county: Graph, driver: AsyncDriver, gql: GraphQLPost, tmp_path: Path
+) -> None:
+    rows = family(marker())
+    await import_file(demo_county, write_csv(tmp_path / "原户.csv", *form(rows)))
+    [was] = await stored(driver, id_numbers(rows))
+    data_of(await gql(DEREGISTER, {"id": was["id"]}))
+    numbered = [{**row, "户编号": was["id"]} for row in rows]
+    before = await counts(driver)
+
+    refused = await import_file(demo_county, write_csv(tmp_path / "注销户.csv", *form(numbered)))
+
+    assert refused.as_dict() == report(
+        "注销户.csv",
+        households=1,
+        rows=3,
+        skipped=1,
+        errors=[{"row": 2, "column": "户编号", "message": f"household {was['id']} was deregistered"}],
+    )
+    assert await counts(driver) == before
+    # Without the number, the same people make a new household; the deregistered one keeps them in its record.
+    joined = await import_file(demo_county, write_csv(tmp_path / "新户.csv", *form(rows)))
+    assert joined.as_dict() == report("新户.csv", households=1, rows=3, created=1)
+    [now] = await stored(driver, id_numbers(rows))
+    assert now["id"] != was["id"] and as_found(now) == expected_household(rows)
+    records, _, _ = await driver.execute_query(
+        "MATCH (p:Person)-[:MEMBER_OF]->(:DeregisteredHousehold {id: $id}) RETURN count(p) AS n", id=was["id"]
+    )
+    assert records[0]["n"] == 3 and (await counts(driver))["persons"] == before["persons"]
