@@ -112,8 +112,10 @@ async def import_upload(request: Request) -> Response:
     caller = caller_of(request)
     if caller.viewer.role is Role.ANONYMOUS:
         return _error(401, "UNAUTHENTICATED", "sign in as an administrator to import")
-    if caller.viewer.role is not Role.ADMIN or not caller.may_write:
+    if caller.viewer.role is not Role.ADMIN:
         return _error(403, "FORBIDDEN", "only an administrator imports registry files")
+    if not caller.may_write:
+        return _error(403, "FORBIDDEN", "a session cookie writes only with its X-CSRF-Token header")
     partial = request.query_params.get("partial", "false").lower() in ("1", "true", "yes")
     state = request.app.state.yimaqing
     with tempfile.TemporaryDirectory(prefix="yimaqing-import-") as folder:
