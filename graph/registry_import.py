@@ -207,6 +207,7 @@ async def import_registry(
     """Check the whole file, then (when it has no problem, or with `partial`) write its valid households."""
     report = ImportReport(file=file_name, partial=partial)
     numbering: dict[str, int] = {}  # village code -> the highest household number the file gives
+    skipped: set[int] = set()  # the head's rows of the households with a problem
     try:
         for batch in _batches(_households(source), batch_households):
             state = await graph.read(_read_state, batch)
@@ -217,19 +218,20 @@ async def import_registry(
                 if not household.errors:
                     household.errors.extend(_resolve(household, state)[1])
                 report.errors.extend(household.errors)
-                report.skipped += bool(household.errors)
+                if household.errors:
+                    skipped.add(household.rows[0])
             if progress is not None:
                 progress("checked", len(batch))
     except FormError as error:
         report.errors = error.errors
         return report
+    report.skipped = len(skipped)
     if report.errors and not partial:
         report.skipped = report.households
         report.errors.sort(key=lambda e: e.row)
         return report
-    reported = set(report.errors)
     for batch in _batches(_households(source), batch_households):
-        valid = [h for h in batch if not h.errors]
+        valid = [h for h in batch if not h.errors and h.rows[0] not in skipped]
         if valid:
             try:
                 created, updated, problems = await graph.write(
@@ -242,10 +244,9 @@ async def import_registry(
                 return report
             report.created += created
             report.updated += updated
-            fresh = [p for p in problems if p not in reported]
-            report.errors.extend(fresh)
-            reported.update(fresh)
-            report.skipped += len({p.row for p in fresh})
+            for errors in problems:  # the database changed since the check (a partial import goes on)
+                report.errors.extend(errors)
+                report.skipped += 1
         if progress is not None:
             progress("written", len(batch))
     report.unchanged = report.households - report.skipped - report.created - report.updated
@@ -344,19 +345,19 @@ async def _write_batch(
     file_name: str,
     numbering: dict[str, int],
     strict: bool,
-) -> tuple[int, int, list[RowError]]:
+) -> tuple[int, int, list[list[RowError]]]:
     """Writes what differs for each household of the batch; returns (created, updated, the problems the
     database shows now). Such problems mean the database changed since the check: a strict import raises
     ImportConflict (nothing of the batch is written), a partial one skips those households."""
     state = await _read_state(tx, batch)
     targets: list[tuple[HouseholdRows, str | None]] = []
-    problems: list[RowError] = []
+    problems: list[list[RowError]] = []
     for household in batch:
         target, errors = _resolve(household, state)
         if errors and strict:
             raise ImportConflict(errors)
         if errors:
-            problems.extend(errors)
+            problems.append(errors)
         else:
             targets.append((household, target))
     await _create_places(tx, [h.place for h, _ in targets if h.place is not None], state)
