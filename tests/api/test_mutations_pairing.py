@@ -154,3 +154,23 @@ async def test_scope_cadres_in_their_villages_only_analysts_never(gql: GraphQLPo
     assert await rows(driver, HELPS, id=household) == []
     data_of(await gql(PAIR, {"id": household, "cadre": HELPER}, as_viewer=NEAR_CADRE))
     assert (await latest_change(driver, household))["by"] == NEAR_CADRE.by
+
+
+async def test_a_deregistered_household_is_neither_paired_nor_visited(gql: GraphQLPost, driver: AsyncDriver) -> None:
+    household = await new_household(gql, size=1)
+    data_of(await gql(PAIR, {"id": household, "cadre": HELPER, "since": "2024-01-01"}))
+    gone = 'mutation($id: ID!) { deregisterHousehold(id: $id, reason: "迁出") { id } }'
+    data_of(await gql(gone, {"id": household}))
+    for query, variables in (
+        (PAIR, {"id": household, "cadre": OTHER_HELPER}),
+        (UNPAIR, {"id": household, "cadre": HELPER}),
+        (VISIT, {"id": household, "cadre": HELPER, "date": "2024-05-06", "notes": "走访"}),
+    ):
+        assert refusal(await gql(query, variables)) == ("NOT_FOUND", "householdId")
+    # Its pairing stays as it was, in its record.
+    kept = await rows(
+        driver,
+        "MATCH (c:Cadre)-[r:HELPS]->(:DeregisteredHousehold {id: $id}) RETURN c.id AS cadre, r.until AS until",
+        id=household,
+    )
+    assert kept == [{"cadre": HELPER, "until": None}]

@@ -175,3 +175,12 @@ async def test_scope_cadres_in_their_villages_only_analysts_never(gql: GraphQLPo
     for viewer in (FAR_CADRE, ANALYST):
         assert error_codes(await gql(RELAPSE, variables, as_viewer=viewer)) == ["FORBIDDEN"]
     assert (await one(driver, FACTS, id=household))["relapseYear"] is None
+
+
+async def test_a_deregistered_household_neither_exits_nor_relapses(gql: GraphQLPost) -> None:
+    household = await new_household(gql, size=1, poor=True)
+    gone = 'mutation($id: ID!) { deregisterHousehold(id: $id, reason: "迁出") { id } }'
+    data_of(await gql(gone, {"id": household}))
+    assert refusal(await gql(EXIT, {"id": household, "year": 2018})) == ("NOT_FOUND", "householdId")
+    relapse = {"id": household, "year": 2019, "reason": "因病"}
+    assert refusal(await gql(RELAPSE, relapse)) == ("NOT_FOUND", "householdId")
