@@ -1,9 +1,9 @@
 """Importing a registration form (graph/registry_form.py) into the graph.
 
-Two passes over the file. The first checks every household: its rows, then against the database (an ID
-number that belongs to another household, a household number that names someone else's household, a
-village named differently). Unless `partial`, nothing is written when any row fails. The second pass
-writes the valid households in batches, each one managed write transaction with batched `UNWIND`
+Two passes. The first reads the file and checks every household: its rows, then against the database (an
+ID number that belongs to another household, a household number that names someone else's household, a
+village named differently), spooling the valid ones to a temporary file. Unless `partial`, nothing is
+written when any row fails. The second pass writes the spooled households in batches, each one managed write transaction with batched `UNWIND`
 statements: it reads the batch's current state, writes only what differs (so re-importing a file
 changes nothing), records each changed household's fields before and after in its history (with the
 file and the head's row), and refreshes what is derived from them.
@@ -14,9 +14,11 @@ and corrects members but never removes one (a death or a marriage out is a mutat
 
 from __future__ import annotations
 
+import pickle
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from neo4j import AsyncManagedTransaction
 
@@ -38,7 +40,7 @@ BATCH_HOUSEHOLDS = 2000  # per write transaction: larger batches spread the fixe
 IMPORT_ACTION = "importHousehold"
 
 Cells = list[str | None]
-# Opens the file (again): its header row and its numbered rows.
+# Opens the file: its header row and its numbered rows.
 RowSource = Callable[[], tuple[Cells, Iterable[tuple[int, Cells]]]]
 Progress = Callable[[str, int], object]
 
@@ -160,6 +162,8 @@ class ImportReport:
     unchanged: int = 0
     skipped: int = 0  # households with a problem, not written
     errors: list[RowError] = field(default_factory=list)
+    # village code -> the highest household number the file gives (new households are numbered after it)
+    numbering: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -206,52 +210,81 @@ async def import_registry(
 ) -> ImportReport:
     """Check the whole file, then (when it has no problem, or with `partial`) write its valid households."""
     report = ImportReport(file=file_name, partial=partial)
-    numbering: dict[str, int] = {}  # village code -> the highest household number the file gives
-    skipped: set[int] = set()  # the head's rows of the households with a problem
-    try:
-        for batch in _batches(_households(source), batch_households):
-            state = await graph.read(_read_state, batch)
-            for household in batch:
-                _note_number(household, numbering)
-                report.households += 1
-                report.rows += len(household.rows)
-                if not household.errors:
-                    household.errors.extend(_resolve(household, state)[1])
-                report.errors.extend(household.errors)
-                if household.errors:
-                    skipped.add(household.rows[0])
-            if progress is not None:
-                progress("checked", len(batch))
-    except FormError as error:
-        report.errors = error.errors
-        return report
-    report.skipped = len(skipped)
-    if report.errors and not partial:
-        report.skipped = report.households
-        report.errors.sort(key=lambda e: e.row)
-        return report
+    # The households checked are spooled to a temporary file as they are, so that the writes need not
+    # read and check the file again (one pass over it, memory flat whatever its size).
+    with tempfile.TemporaryFile(prefix="yimaqing-import-") as spool:
+        try:
+            await _check(graph, source, report, spool, batch_households, progress)
+        except FormError as error:
+            report.errors = error.errors
+            return report
+        if report.errors and not partial:
+            report.skipped = report.households
+            report.errors.sort(key=lambda e: e.row)
+            return report
+        spool.seek(0)
+        await _write(graph, spool, report, viewer, file_name, partial, progress)
+    report.unchanged = report.households - report.skipped - report.created - report.updated
+    report.errors.sort(key=lambda e: e.row)
+    return report
+
+
+async def _check(
+    graph: Graph,
+    source: RowSource,
+    report: ImportReport,
+    spool: IO[bytes],
+    batch_households: int,
+    progress: Progress | None,
+) -> None:
+    """The first pass: every household checked on its own and against the database; the valid ones spooled
+    in batches, with the highest household number the file gives in each village."""
     for batch in _batches(_households(source), batch_households):
-        valid = [h for h in batch if not h.errors and h.rows[0] not in skipped]
+        state = await graph.read(_read_state, batch)
+        for household in batch:
+            report.households += 1
+            report.rows += len(household.rows)
+            if not household.errors:
+                household.errors.extend(_resolve(household, state)[1])
+            report.errors.extend(household.errors)
+            report.skipped += bool(household.errors)
+            _note_number(household, report.numbering)
+        pickle.dump((len(batch), [h for h in batch if not h.errors]), spool, pickle.HIGHEST_PROTOCOL)
+        if progress is not None:
+            progress("checked", len(batch))
+
+
+async def _write(
+    graph: Graph,
+    spool: IO[bytes],
+    report: ImportReport,
+    viewer: Viewer,
+    file_name: str,
+    partial: bool,
+    progress: Progress | None,
+) -> None:
+    """The second pass: the spooled batches written, each in one transaction."""
+    while True:
+        try:
+            size, valid = pickle.load(spool)
+        except EOFError:
+            return
         if valid:
             try:
                 created, updated, problems = await graph.write(
-                    _write_batch, valid, viewer.by, file_name, numbering, strict=not partial
+                    _write_batch, valid, viewer.by, file_name, report.numbering, strict=not partial
                 )
             except ImportConflict as conflict:  # the database changed since the check: stop here
                 report.errors.extend(conflict.errors)
                 report.skipped = report.households - report.created - report.updated
-                report.errors.sort(key=lambda e: e.row)
-                return report
+                return
             report.created += created
             report.updated += updated
             for errors in problems:  # the database changed since the check (a partial import goes on)
                 report.errors.extend(errors)
                 report.skipped += 1
         if progress is not None:
-            progress("written", len(batch))
-    report.unchanged = report.households - report.skipped - report.created - report.updated
-    report.errors.sort(key=lambda e: e.row)
-    return report
+            progress("written", size)
 
 
 def _note_number(household: HouseholdRows, numbering: dict[str, int]) -> None:
