@@ -3,10 +3,10 @@
 Two passes. The first reads the file and checks every household: its rows, then against the database (an
 ID number that belongs to another household, a household number that names someone else's household, a
 village named differently), spooling the valid ones to a temporary file. Unless `partial`, nothing is
-written when any row fails. The second pass writes the spooled households in batches, each one managed write transaction with batched `UNWIND`
-statements: it reads the batch's current state, writes only what differs (so re-importing a file
-changes nothing), records each changed household's fields before and after in its history (with the
-file and the head's row), and refreshes what is derived from them.
+written when any row fails. The second pass writes the spooled households in batches, each one managed
+write transaction with flat `UNWIND` statements: it reads the batch's current state, writes only what
+differs (so re-importing a file changes nothing), records each changed household's fields before and
+after in its history (with the file and the head's row), and refreshes what is derived from them.
 
 Households are found by their number (户编号) or, without one, by the head's ID number; a new household
 without a number gets the next free one of its village. Members are found by ID number; an import adds
@@ -14,6 +14,7 @@ and corrects members but never removes one (a death or a marriage out is a mutat
 
 from __future__ import annotations
 
+import asyncio
 import pickle
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -239,7 +240,9 @@ async def _check(
 ) -> None:
     """The first pass: every household checked on its own and against the database; the valid ones spooled
     in batches, with the highest household number the file gives in each village."""
-    for batch in _batches(_households(source), batch_households):
+    batches = _batches(_households(source), batch_households)
+    # Reading and checking rows is CPU work: done in a thread, so that a server's other requests go on.
+    while (batch := await asyncio.to_thread(next, batches, None)) is not None:
         state = await graph.read(_read_state, batch)
         for household in batch:
             report.households += 1
