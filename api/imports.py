@@ -1,4 +1,4 @@
-"""Importing a registration form: `yimaqing import FILE [--partial] [--bulk]` and `POST /import` (ADMIN).
+"""Importing a registration form: `yimaqing import FILE [--partial] [--json]` and `POST /import` (ADMIN).
 
 Both answer with the report of graph/registry_import.py: households and rows read, created, updated,
 unchanged and skipped, and every problem by row, column and message."""
