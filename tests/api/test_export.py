@@ -315,6 +315,23 @@ async def test_a_village_registry_export_is_its_registration_form(http: httpx.As
     assert all(not r[h] for r in rows if r["与户主关系"] != "户主" for h in household_headers)
 
 
+async def test_a_registry_export_takes_any_household_filter(http: httpx.AsyncClient, driver: AsyncDriver) -> None:
+    registry_filter = {"townshipCode": TOWNSHIP, "OR": [{"status": "POOR"}, {"status": "MONITORED"}], "sizeMin": 3}
+    records, _, _ = await driver.execute_query(
+        "MATCH (h:Household)-[:IN]->(:Village)-[:IN]->(:Township {code: $township}) "
+        "WHERE h.status IN ['POOR', 'MONITORED'] AND COUNT { (:Person)-[:MEMBER_OF]->(h) } >= 3 "
+        "RETURN h.id AS id, COUNT { (:Person)-[:MEMBER_OF]->(h) } AS size ORDER BY id",
+        township=TOWNSHIP,
+    )
+    response = await http.get("/export/registry.csv", params={"filter": json.dumps(registry_filter)})
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    heads = [r for r in rows if r["与户主关系"] == "户主"]
+    assert [r["户编号"] for r in heads] == [r["id"] for r in records]  # in id order
+    assert len(rows) == sum(r["size"] for r in records)
+    assert {r["贫困状态"] for r in heads} == {"未脱贫", "监测户"}
+
+
 async def test_a_registry_export_as_xlsx_holds_the_csv_rows(http: httpx.AsyncClient) -> None:
     params = {"filter": json.dumps({"villageCode": VILLAGE})}
     as_csv = list(
