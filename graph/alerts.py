@@ -57,6 +57,15 @@ UNRESOLVED = (
     + _UNRESOLVED_MAP
     + ") AS rows"
 )
+# A project's own refresh (a library step on a project that may have no beneficiaries): its unresolved alerts.
+UNRESOLVED_OF_PROJECTS = (
+    """
+UNWIND $codes AS subject
+MATCH (a:Alert {subject: subject}) WHERE a.openKey IS NOT NULL OR a.heldKey IS NOT NULL
+RETURN collect("""
+    + _UNRESOLVED_MAP
+    + ") AS rows"
+)
 # A refresh's scope: the households, the projects that benefit them (registered or not: a deregistered
 # household's alerts are resolved too), and the unresolved alerts of all of them.
 UNRESOLVED_OF_HOUSEHOLDS = (
@@ -313,6 +322,14 @@ def _row(found: Triggered) -> dict[str, Any]:
 async def refresh_alerts(tx: AsyncManagedTransaction, household_ids: Sequence[str]) -> None:
     """The refresher every write runs (graph/derived.py): re-evaluates the households it touched."""
     await reconcile(tx, list(household_ids), today())
+
+
+async def refresh_project_alerts(tx: AsyncManagedTransaction, codes: Sequence[str]) -> None:
+    """Re-evaluates these projects' alerts, whether or not households benefit from them."""
+    evaluation = await evaluation_of(tx, today())
+    record = await (await tx.run(UNRESOLVED_OF_PROJECTS, codes=list(codes))).single(strict=True)
+    holding = await _holding(tx, evaluation, [], list(codes))
+    await _apply(tx, holding, record["rows"])
 
 
 async def evaluate_county(driver: AsyncDriver, database: str = "neo4j") -> ReconcileReport:

@@ -25,6 +25,7 @@ from neo4j import AsyncManagedTransaction
 from neo4j.time import Date
 
 from graph.access import Viewer
+from graph.alerts import refresh_project_alerts
 from graph.derived import refresh_after_write
 from graph.history import change, diff, record_project_change
 from graph.money import from_fen
@@ -248,6 +249,7 @@ async def advance_project(
         fields["step"] = change(progress.step.value, step.value)
     await record_project_change(tx, code, viewer.by, "advanceProject", fields)
     await refresh_after_write(tx, beneficiaries)
+    await refresh_project_alerts(tx, [code])
     return Progress.of(code, {**facts, **after})
 
 
