@@ -619,7 +619,7 @@ SCALARS: dict[str, Any] = {
     "Decimal": st.decimals(min_value=0, max_value=100000, places=2).map(lambda d: StringValueNode(value=str(d))),
     "Date": st.dates().map(lambda d: StringValueNode(value=d.isoformat())),
 }
-EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "30"))
+EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "80"))
 
 
 @pytest.fixture(scope="module", params=[Role.ANONYMOUS, Role.ANALYST], ids=["anonymous", "analyst"])
