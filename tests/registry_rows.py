@@ -109,9 +109,11 @@ def form(*households: Sequence[Row], years: Sequence[int] = YEARS) -> tuple[list
     return header, rows
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8") -> Path:
+def write_csv(
+    path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8", delimiter: str = ","
+) -> Path:
     with path.open("w", encoding=encoding, newline="") as stream:
-        writer = csv.writer(stream)
+        writer = csv.writer(stream, delimiter=delimiter)
         writer.writerow(header)
         writer.writerows(rows)
     return path

@@ -185,7 +185,8 @@ async def test_a_file_round_trips_through_the_graph(
     path = tmp_path / f"登记表.{kind}"
     if kind == "csv":
         assert encoding is not None
-        write_csv(path, header, rows, encoding)
+        # Excel's "Unicode text" is tab-separated UTF-16.
+        write_csv(path, header, rows, encoding, delimiter="\t" if encoding == "utf-16" else ",")
         assert path.read_bytes().startswith(b"\xef\xbb\xbf") == (encoding == "utf-8-sig")
     else:
         write_xlsx(path, header, rows)
