@@ -22,7 +22,10 @@ class Change:
     action: str
     fields: JSON = strawberry.field(description="Changed fields, each with its value before and after.")
     file: str | None = strawberry.field(description="The imported file that made the change, if an import did.")
-    row: int | None = strawberry.field(description="The file's row (1 = the first data row).")
+    row: int | None = strawberry.field(
+        description="The row of the household's head in the imported file, as a spreadsheet numbers it "
+        "(the header is row 1)."
+    )
 
     @classmethod
     def from_record(cls, record: ChangeRecord) -> Change:
