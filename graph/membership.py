@@ -23,9 +23,17 @@ from graph.derived import refresh_after_write
 from graph.history import ChangeEntry, change, record_changes
 from graph.money import from_fen
 from graph.qr_tokens import new_token
-from graph.registry import HEAD, NEXT_HOUSEHOLD_ID, RELATIONS, MemberInput, NewMember, check_id_number, check_member
+from graph.registry import (
+    HEAD,
+    NEXT_HOUSEHOLD_ID,
+    RELATIONS,
+    MemberInput,
+    check_id_number,
+    check_member,
+    person_props,
+)
 from graph.write_errors import Clash, InvalidInput
-from graph.writes import check_text, finish, open_household
+from graph.writes import check_past_date, check_text, finish, open_household
 
 MAX_NOTE = 200
 
@@ -116,14 +124,6 @@ class Split:
     new_id: str
 
 
-def check_date(day: datetime.date, field: str, today: datetime.date) -> datetime.date:
-    if day > today:
-        raise InvalidInput(f"the date {day.isoformat()} is in the future", field)
-    if day.year < 2000:
-        raise InvalidInput(f"the date {day.isoformat()} is before the registry began", field)
-    return day
-
-
 async def add_member(
     tx: AsyncManagedTransaction,
     household_id: str,
@@ -143,9 +143,9 @@ async def add_member(
             raise InvalidInput(
                 f"a birth is dated on the birth date of the ID number, {new.birth_date.isoformat()}", "date"
             )
-        day = check_date(new.birth_date, "member.idNumber", today)
+        day = check_past_date(new.birth_date, "member.idNumber", today)
     else:
-        day = check_date(date or today, "date", today)
+        day = check_past_date(date or today, "date", today)
     await open_household(tx, household_id, viewer)
     before = await _members(tx, household_id)
     known = await (await tx.run(PERSON, idNumber=new.id_number)).single()
@@ -157,7 +157,7 @@ async def add_member(
         if reason is JoinReason.BIRTH:
             raise InvalidInput("this ID number is already registered: not a birth", "member.idNumber")
     params: dict[str, Any] = {
-        "props": _person_props(new),
+        "props": person_props(new),
         "relation": new.relation,
         "date": day,
         "reason": reason.value,
@@ -189,7 +189,7 @@ async def remove_member(
     """Takes a member off a household (death, marriage out, moving out), never its last member (deregister
     the household instead), and never its head unless `new_head` names the member who heads it from now."""
     number = check_id_number(id_number, "idNumber", today)
-    day = check_date(date, "date", today)
+    day = check_past_date(date, "date", today)
     successor = check_id_number(new_head, "newHeadIdNumber", today) if new_head is not None else None
     text = check_text(note, "note", MAX_NOTE, required=False)
     await open_household(tx, household_id, viewer)
@@ -234,7 +234,7 @@ async def split_household(
     """Some members (the new head first) form a new household in the same village, with its own id and QR
     code; it inherits the original's registration as a poor household (status from its years). The
     original keeps its head, its incomes and its records."""
-    day = check_date(date, "date", today)
+    day = check_past_date(date, "date", today)
     why = check_text(reason, "reason", MAX_NOTE)
     assert why is not None
     moving = _check_split_members(members, today)
@@ -348,15 +348,3 @@ async def _recompute_per_capita(
 def _yuan(fen: int | None) -> str | None:
     value = from_fen(fen)
     return None if value is None else str(value)
-
-
-def _person_props(member: NewMember) -> dict[str, Any]:
-    props: dict[str, Any] = {
-        "idNumber": member.id_number,
-        "name": member.name,
-        "sex": member.sex,
-        "birthDate": member.birth_date,
-    }
-    if member.health is not None:
-        props["health"] = member.health
-    return props

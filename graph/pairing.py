@@ -20,7 +20,7 @@ from neo4j.time import Date
 from graph.access import Viewer
 from graph.history import change
 from graph.write_errors import Clash, InvalidInput
-from graph.writes import check_text, finish, open_household
+from graph.writes import check_past_date, check_text, finish, open_household
 
 MAX_NOTES = 500
 
@@ -64,14 +64,6 @@ class VisitRecord:
     notes: str
 
 
-def check_day(day: datetime.date, field: str, today: datetime.date) -> datetime.date:
-    if day > today:
-        raise InvalidInput(f"the date {day.isoformat()} is in the future", field)
-    if day.year < 2000:
-        raise InvalidInput(f"the date {day.isoformat()} is before the registry began", field)
-    return day
-
-
 async def pair_cadre(
     tx: AsyncManagedTransaction,
     household_id: str,
@@ -83,7 +75,7 @@ async def pair_cadre(
 ) -> None:
     """Pairs a cadre with a household from `since`; with `replace_current`, the household's current pairings
     end that day (a change of helper). A cadre already helping it is a CONFLICT."""
-    day = check_day(since, "since", today)
+    day = check_past_date(since, "since", today)
     await open_household(tx, household_id, viewer)
     name = await _cadre_name(tx, cadre_id)
     current = await _current(tx, household_id)
@@ -115,7 +107,7 @@ async def unpair_cadre(
 ) -> None:
     """Ends a cadre's current pairing with a household on `until` (not before it began); the pairing stays
     in the household's history."""
-    day = check_day(until, "until", today)
+    day = check_past_date(until, "until", today)
     await open_household(tx, household_id, viewer)
     await _cadre_name(tx, cadre_id)
     current = await _current(tx, household_id)
@@ -145,7 +137,7 @@ async def record_visit(
     today: datetime.date,
 ) -> VisitRecord:
     """Records a cadre's visit to a household: a cadre who helps or helped it, or serves its village."""
-    day = check_day(date, "date", today)
+    day = check_past_date(date, "date", today)
     text = check_text(notes, "notes", MAX_NOTES)
     assert text is not None
     await open_household(tx, household_id, viewer)

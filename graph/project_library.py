@@ -30,7 +30,7 @@ from graph.derived import refresh_after_write
 from graph.history import change, diff, record_project_change
 from graph.money import from_fen
 from graph.write_errors import Clash, InvalidInput, Missing
-from graph.writes import Place, check_amount, check_text, check_year, require_scope
+from graph.writes import Place, check_amount, check_past_date, check_text, check_year, require_scope
 
 
 class Step(Enum):
@@ -190,7 +190,7 @@ async def declare_project(tx: AsyncManagedTransaction, project: ProjectInput, vi
     if project.planned_beneficiaries is not None and not 0 <= project.planned_beneficiaries <= 100_000:
         raise InvalidInput("from 0 to 100,000 households", "input.plannedBeneficiaries")
     unit = check_text(project.responsible_unit, "input.responsibleUnit", MAX_TEXT, required=False)
-    declared = _check_day(project.declared_date, "input.declaredDate", None)
+    declared = check_past_date(project.declared_date, "input.declaredDate", _today())
     if project.deadline is not None and project.deadline < declared:
         raise InvalidInput("the deadline cannot be before the declaration", "input.deadline")
     found = (await (await tx.run(PLACE, code=project.place_code)).single(strict=True))["place"]
@@ -241,7 +241,7 @@ async def advance_project(
         may = ", ".join(s.value for s in allowed) or "nothing (the project is closed)"
         raise Clash(f"project {code} is at {now}: {step.value} cannot follow, only {may}", "step")
     last = max(progress.dates.values(), default=None)
-    _check_day(day, "date", last)
+    check_past_date(day, "date", _today(), after=last)
     after: dict[str, Any] = {DATE_OF[step]: day, **SETS.get(step, {})}
     await (await tx.run(SET_PROJECT, code=code, props=after)).consume()
     fields = diff(facts, after)
@@ -303,15 +303,8 @@ async def _open_project(
     return record["facts"], record["beneficiaries"], record["allocations"]
 
 
-def _check_day(day: datetime.date, field: str, after: datetime.date | None) -> datetime.date:
-    today = datetime.datetime.now(datetime.UTC).date()
-    if day > today:
-        raise InvalidInput(f"the date {day.isoformat()} is in the future", field)
-    if after is not None and day < after:
-        raise InvalidInput(f"the date cannot be before the last step's, {after.isoformat()}", field)
-    if day.year < 2000:
-        raise InvalidInput(f"the date {day.isoformat()} is before the project library began", field)
-    return day
+def _today() -> datetime.date:
+    return datetime.datetime.now(datetime.UTC).date()
 
 
 def _date(value: Date | datetime.date) -> datetime.date:

@@ -233,7 +233,7 @@ async def create_household(tx: AsyncManagedTransaction, household: NewHousehold,
         "registeredAt": datetime.datetime.now(datetime.UTC),
     }
     members = [
-        {"known": index in known, "relation": m.relation, "props": _person_props(m)}
+        {"known": index in known, "relation": m.relation, "props": person_props(m)}
         for index, m in enumerate(household.members)
     ]
     await (
@@ -286,7 +286,7 @@ async def deregister_household(
     return HouseholdRecord.from_map(record["household"])
 
 
-def _person_props(member: NewMember) -> dict[str, Any]:
+def person_props(member: NewMember) -> dict[str, Any]:
     props: dict[str, Any] = {
         "idNumber": member.id_number,
         "name": member.name,

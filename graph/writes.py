@@ -90,6 +90,19 @@ def check_year(year: int, field: str, ahead: int = 0) -> int:
     return year
 
 
+def check_past_date(
+    day: datetime.date, field: str, today: datetime.date, after: datetime.date | None = None
+) -> datetime.date:
+    """A day that has happened: not after today, not before `after` (the previous step's), from 2000 on."""
+    if day > today:
+        raise InvalidInput(f"the date {day.isoformat()} is in the future", field)
+    if after is not None and day < after:
+        raise InvalidInput(f"the date cannot be before the last step's, {after.isoformat()}", field)
+    if day.year < EARLIEST_YEAR:
+        raise InvalidInput(f"the date {day.isoformat()} is before the registry began", field)
+    return day
+
+
 def check_amount(amount: Decimal, field: str, allow_negative: bool = False) -> int:
     """An amount in fen; negative only where a loss makes sense (a net operating income)."""
     if amount < 0 and not allow_negative:
