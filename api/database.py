@@ -41,13 +41,19 @@ def local_neo4j(settings: Settings) -> LocalNeo4j:
 
 @asynccontextmanager
 async def connect(settings: Settings) -> AsyncIterator[Database]:
-    """A driver to NEO4J_URI, or to a local Neo4j started (and stopped) here when it is unset."""
+    """A driver to NEO4J_URI or, when it is unset, to the local Neo4j of DATA_DIR: the one already running
+    there (another shell's `make run`), else one started (and stopped) here."""
     local = None
     uri = settings.neo4j_uri
     if uri is None:
         local = local_neo4j(settings)
-        log.info("starting the local Neo4j (data in %s)", settings.data_dir)
-        uri = await local.start()
+        running = local.running_uri()
+        if running is not None:
+            log.info("using the local Neo4j already running at %s (data in %s)", running, settings.data_dir)
+            uri, local = running, None
+        else:
+            log.info("starting the local Neo4j (data in %s)", settings.data_dir)
+            uri = await local.start()
     driver = open_driver(uri, settings.neo4j_user, settings.neo4j_password)
     try:
         await driver.verify_connectivity()

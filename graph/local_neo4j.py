@@ -17,6 +17,8 @@ from neo4j import AsyncGraphDatabase
 
 LAUNCHER_DIR = Path(__file__).resolve().parent / "launcher"
 LAUNCHER_CLASS = "yimaqing.launcher.Launcher"
+# Written in the data folder while a local Neo4j runs there: "<pid> <bolt uri>".
+RUNNING_FILE = "neo4j.running"
 
 
 class LocalNeo4jError(RuntimeError):
@@ -83,6 +85,16 @@ class LocalNeo4j:
     def log_path(self) -> Path:
         return self.data_dir / "neo4j.log"
 
+    def running_uri(self) -> str | None:
+        """The Bolt URI of a local Neo4j already running on this data folder (`make run` or `yimaqing neo4j`
+        in another shell), so that a command uses it instead of starting a second one on the same store."""
+        try:
+            pid, uri = (self.data_dir / RUNNING_FILE).read_text(encoding="utf-8").split()
+            os.kill(int(pid), 0)  # raises when no such process is left (a crash left the file behind)
+        except (OSError, ValueError):
+            return None
+        return uri
+
     async def start(self) -> str:
         """Build if needed, start, and wait until Bolt answers. Returns the Bolt URI."""
         target = await asyncio.to_thread(build_launcher)
@@ -113,6 +125,7 @@ class LocalNeo4j:
         ]
         self._process = _spawn(command, self.log_path)
         await self._wait_until_ready()
+        (self.data_dir / RUNNING_FILE).write_text(f"{self._process.pid} {self.uri}\n", encoding="utf-8")
         return self.uri
 
     async def _wait_until_ready(self) -> None:
@@ -141,7 +154,10 @@ class LocalNeo4j:
     def stop(self, timeout_s: float = 60.0) -> None:
         """Shut down cleanly (closing the pipe, then SIGTERM), killing only if it hangs."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
+        if process is None:
+            return
+        (self.data_dir / RUNNING_FILE).unlink(missing_ok=True)
+        if process.poll() is not None:
             return
         if process.stdin is not None:
             process.stdin.close()
