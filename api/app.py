@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import Request
@@ -19,6 +20,7 @@ from starlette.websockets import WebSocket
 from api.auth import Caller, JwtBackend, TokenVerifier, caller_of, unauthenticated_response
 from api.body_limit import BodyLimit
 from api.database import Database, open_database
+from api.errors import error_response, http_exception
 from api.export import export_routes
 from api.graphql_http import GraphQLApp
 from api.idempotency import IdempotencyKeys
@@ -66,11 +68,6 @@ class AppState:
         context.scan_limiter = self.guards.scan_limiter
         context.client = self.guards.client_of(request) if request is not None else None
         return context
-
-
-def _image_error(code: str, message: str, status: int) -> JSONResponse:
-    """A refused QR image: the GraphQL error body every other route answers with (extensions.code)."""
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
 
 
 def query_limits(settings: Settings) -> QueryLimits:
@@ -149,17 +146,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
         token = request.path_params["token"]
         image_format = request.path_params["format"].lower()
         if image_format not in ("png", "svg"):
-            return _image_error("NOT_FOUND", "a QR image is .png or .svg", 404)
+            return error_response(404, "NOT_FOUND", "a QR image is .png or .svg")
         # Only those who may print the plate get its image (an ADMIN, a cadre in scope), and only of the
         # current code: an image URL is not a way around the rules, nor a way to tell a token is valid.
         viewer = caller_of(request).viewer
         if viewer.role is Role.ANONYMOUS:
-            return _image_error("UNAUTHENTICATED", "sign in to get QR code images", 401)
+            return error_response(401, "UNAUTHENTICATED", "sign in to get QR code images")
         subject = await state.graph.read(token_subject, token) if TOKEN_SHAPE.match(token) else None
         if subject is None or subject.status is not TokenStatus.CURRENT:
-            return _image_error("NOT_FOUND", "unknown or retired QR code", 404)
+            return error_response(404, "NOT_FOUND", "unknown or retired QR code")
         if not subject.printable_by(viewer):
-            return _image_error("FORBIDDEN", "this QR code is outside your scope", 403)
+            return error_response(403, "FORBIDDEN", "this QR code is outside your scope")
         url = scan_url(settings.public_url, token)
         if image_format == "png":
             return Response(render_png(url), media_type="image/png", headers=PRIVATE_HEADERS)
@@ -181,6 +178,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Mount("/graphql", keyed_graphql),
         ],
         lifespan=lifespan,
+        exception_handlers={HTTPException: http_exception},
         middleware=[
             Middleware(
                 BodyLimit,

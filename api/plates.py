@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from api.auth import caller_of
+from api.errors import error_response
 from api.plate_pdf import PlateFontMissing, render_plates
 from graph.access import Role, Viewer, township_of
 from graph.driver import Graph
@@ -75,23 +76,23 @@ async def plates_endpoint(request: Request) -> Response:
     village. Errors have the GraphQL shape of the other routes' (`errors[].extensions.code`)."""
     viewer = caller_of(request).viewer
     if viewer.role is Role.ANONYMOUS:
-        return _error(401, "UNAUTHENTICATED", "sign in to print plates")
+        return error_response(401, "UNAUTHENTICATED", "sign in to print plates")
     code = request.path_params["village"]
     if not VILLAGE_CODE.fullmatch(code):
-        return _error(400, "BAD_USER_INPUT", f"a village code is 12 digits, not {code[:40]!r}")
+        return error_response(400, "BAD_USER_INPUT", f"a village code is 12 digits, not {code[:40]!r}")
     if not may_print_plates(viewer, code):
-        return _error(403, "FORBIDDEN", "only an administrator, or a cadre of the village or township, prints plates")
+        return error_response(
+            403, "FORBIDDEN", "only an administrator, or a cadre of the village or township, prints plates"
+        )
     state = request.app.state.yimaqing
     try:
         found = await village_plates_pdf(state.graph, code, state.settings.public_url)
     except PlateFontMissing as error:  # the server's set-up, not the caller's doing: say what is missing
         log.error("plates for %s: %s", code, error)
-        return _error(500, "INTERNAL_SERVER_ERROR", "plates cannot be printed: no font for Chinese text is installed")
+        return error_response(
+            500, "INTERNAL_SERVER_ERROR", "plates cannot be printed: no font for Chinese text is installed"
+        )
     if found is None:
-        return _error(404, "NOT_FOUND", f"no village with code {code}")
+        return error_response(404, "NOT_FOUND", f"no village with code {code}")
     headers = {**NO_STORE, "Content-Disposition": found.content_disposition}
     return Response(found.content, media_type="application/pdf", headers=headers)
-
-
-def _error(status: int, code: str, message: str) -> Response:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
