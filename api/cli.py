@@ -29,7 +29,7 @@ from api.plate_pdf import PlateFontMissing
 from api.plates import village_plates_pdf
 from api.settings import Settings, SettingsError
 from api.trusted_documents import TrustedDocuments
-from graph.access import Viewer
+from graph.access import Role, Viewer
 from graph.aggregates import rebuild_aggregates
 from graph.alerts import evaluate_county
 from graph.constraints import migrate
@@ -203,7 +203,10 @@ async def print_plates(settings: Settings, *, village: str, output: Path | None)
     if plates is None:
         raise CliError(f"no village with code {village!r}")
     path = output or Path(plates.filename)
-    path.write_bytes(plates.content)
+    try:
+        path.write_bytes(plates.content)
+    except OSError as error:
+        raise CliError(f"cannot write {path}: {error.strerror}") from None
     print(f"wrote {plates.plates} plates to {path} (QR codes open {settings.public_url}/q/...)")
     if plates.without_code:
         print(f"{plates.without_code} households have no current QR code and no plate", file=sys.stderr)
@@ -221,6 +224,10 @@ async def run_local_neo4j(settings: Settings) -> None:
         await stop.wait()
 
 
+# A village or township code (GB/T 2260 and its extension to villages).
+PLACE_CODE = re.compile(r"[0-9]{12}")
+
+
 def issue_token(settings: Settings, args: argparse.Namespace) -> str:
     """A token signed with the server's secret (JWT_SECRET, or the development one under DATA_DIR), or a
     one-time login link that exchanges such a token for a session cookie."""
@@ -228,6 +235,13 @@ def issue_token(settings: Settings, args: argparse.Namespace) -> str:
     if secret is None:
         raise CliError("JWT_JWKS_URL is set: tokens come from your identity provider (set JWT_SECRET to mint here)")
     role = TOKEN_ROLES[args.role]
+    if role is Role.CADRE and not (args.village or args.township):
+        raise CliError("a CADRE token needs its scope: --village CODE or --township CODE (one or more)")
+    if role is not Role.CADRE and (args.village or args.township):
+        raise CliError(f"--village and --township scope a CADRE; an {role.value} sees the whole county")
+    malformed = [code for code in (*args.village, *args.township) if not PLACE_CODE.fullmatch(code)]
+    if malformed:
+        raise CliError(f"a village or township code is 12 digits, not {malformed[0]!r}")
     viewer = Viewer(role, args.sub or f"cli-{role.value.lower()}", frozenset(args.village), frozenset(args.township))
     if args.link:
         return login_link(settings, secret, viewer, session_ttl_s=args.ttl)

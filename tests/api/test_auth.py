@@ -310,3 +310,17 @@ def test_cli_token_lifetimes(tmp_path: Path, ttl: str, seconds: int) -> None:
     claims = jwt.decode(minted.stdout.strip(), TEST_JWT_SECRET, algorithms=["HS256"])
     assert claims["exp"] - claims["iat"] == seconds and claims["role"] == "ANALYST"
     assert "villages" not in claims
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--role", "CADRE"], "a CADRE token needs its scope"),
+        (["--role", "CADRE", "--village", "abc"], "a village or township code is 12 digits, not 'abc'"),
+        (["--role", "ANALYST", "--township", "141130100000"], "--village and --township scope a CADRE"),
+    ],
+)
+def test_cli_tokens_with_a_wrong_scope_are_refused(tmp_path: Path, args: list[str], message: str) -> None:
+    refused = _cli("token", *args, JWT_SECRET=TEST_JWT_SECRET, DATA_DIR=str(tmp_path))
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert message in refused.stderr

@@ -330,6 +330,11 @@ def test_cli_writes_the_plates(
     assert UNKNOWN_VILLAGE in unknown.stderr and "Traceback" not in unknown.stderr
     assert list(tmp_path.glob("*.pdf")) == []  # no file written for it
 
+    nowhere = tmp_path / "missing-folder" / "plates.pdf"
+    unwritable = _cli(["--village", village.code, "--output", str(nowhere)], neo4j_uri, tmp_path, public_url)
+    assert unwritable.returncode == 2 and "Traceback" not in unwritable.stderr
+    assert f"cannot write {nowhere}" in unwritable.stderr
+
 
 def test_render_without_plates_and_long_lines() -> None:
     """A long unit shrinks to fit and is printed whole; one too long for the smallest size is cut short
