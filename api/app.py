@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.websockets import WebSocket
 
-from api.auth import Caller, JwtBackend, TokenVerifier, caller_of, unauthenticated_response
+from api.auth import Caller, JwtBackend, TokenVerifier, caller_of
 from api.body_limit import BodyLimit
 from api.database import Database, open_database
 from api.errors import error_response, http_exception
@@ -25,7 +25,7 @@ from api.export import export_routes
 from api.graphql_http import GraphQLApp
 from api.idempotency import IdempotencyKeys
 from api.imports import import_upload
-from api.login import login, logout
+from api.login import login, logout, stale_session_page
 from api.plates import plates_endpoint
 from api.rate_limit import Guards, open_guards, rate_limited_after, too_many_scans
 from api.scan_page import SCAN_QUERY, ReplacedCode, render_scan_page, scan_found
@@ -186,6 +186,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 drain_bytes=settings.max_body_drain_bytes,
                 path_limits={"/import": settings.max_import_bytes},
             ),
-            Middleware(AuthenticationMiddleware, backend=JwtBackend(verifier), on_error=unauthenticated_response),
+            Middleware(AuthenticationMiddleware, backend=JwtBackend(verifier), on_error=stale_session_page),
         ],
     )

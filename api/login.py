@@ -17,7 +17,8 @@ from string import Template
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlencode
 
-from starlette.requests import Request
+from starlette.authentication import AuthenticationError
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import (
@@ -27,6 +28,7 @@ from api.auth import (
     TokenVerifier,
     Unauthenticated,
     mint_token,
+    unauthenticated_response,
     viewer_from_claims,
 )
 from api.settings import Settings
@@ -89,6 +91,25 @@ async def logout(request: Request) -> Response:
     state: LoginState = request.app.state.yimaqing
     response = _page("已退出登录", '<section><p>本机已退出登录。</p><p><a href="/login">重新登录</a></p></section>')
     secure = not state.settings.development
+    response.delete_cookie(SESSION_COOKIE, httponly=True, secure=secure, samesite="lax")
+    response.delete_cookie(CSRF_COOKIE, secure=secure, samesite="strict")
+    return response
+
+
+def stale_session_page(conn: HTTPConnection, error: AuthenticationError) -> Response:
+    """A phone's session cookie that no longer verifies (expired, or the key changed): a browser gets a page
+    that says so, clears the cookie and offers to log in again (a 401 still: never a silent fall back to
+    anonymous); any other client, or a bad Bearer header, the 401 GraphQL error of every route."""
+    from_cookie = "authorization" not in conn.headers and SESSION_COOKIE in conn.cookies
+    if not from_cookie or "text/html" not in conn.headers.get("accept", ""):
+        return unauthenticated_response(conn, error)
+    path = conn.url.path + (f"?{conn.url.query}" if conn.url.query else "")
+    body = (
+        "<section><p>本机的登录已失效（已过期或已被更换），请重新登录。</p>"
+        f'<p><a href="/login?{urlencode({"next": path})}">重新登录</a></p></section>'
+    )
+    response = _page("登录已失效", body, status=401)
+    secure = not conn.app.state.yimaqing.settings.development
     response.delete_cookie(SESSION_COOKIE, httponly=True, secure=secure, samesite="lax")
     response.delete_cookie(CSRF_COOKIE, secure=secure, samesite="strict")
     return response

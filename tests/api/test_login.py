@@ -103,6 +103,17 @@ async def test_an_expired_session_cookie_is_401_not_anonymous(server: str) -> No
         assert (await client.get("/login")).status_code == 200
 
 
+async def test_a_phone_with_a_stale_session_is_asked_to_log_in_again(server: str) -> None:
+    expired = {SESSION_COOKIE: mint_token(Role.CADRE, ttl_s=-10)}
+    async with httpx.AsyncClient(base_url=server, cookies=expired) as browser:
+        page = await browser.get("/q/AAAAAAAAAAAAAAAAAAAAAAAA?x=1", headers={"accept": "text/html,*/*;q=0.8"})
+    assert page.status_code == 401 and page.headers["content-type"].startswith("text/html")
+    assert "登录已失效" in page.text
+    assert 'href="/login?next=%2Fq%2FAAAAAAAAAAAAAAAAAAAAAAAA%3Fx%3D1"' in page.text
+    cleared = _set_cookies(page)[SESSION_COOKIE][SESSION_COOKIE]
+    assert cleared.value == "" and cleared["max-age"] == "0"
+
+
 async def test_the_bearer_header_wins_over_the_cookie(phone: httpx.AsyncClient) -> None:
     await phone.post("/login", data={"token": mint_token(Role.ANALYST)})
     me = await _me(phone, **bearer(mint_token(Role.ADMIN, sub="admin-wang")))
