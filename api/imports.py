@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from api.auth import caller_of
 from api.database import connect
-from api.registry_files import RegistryFileError, open_registry
+from api.registry_files import RegistryFileError, file_format, open_registry
 from api.settings import Settings
 from graph.access import Role, Viewer
 from graph.constraints import migrate
@@ -123,6 +123,8 @@ async def import_upload(request: Request) -> Response:
         name = await _save_upload(request, path)
         if name is None:
             return _error(400, "BAD_REQUEST", "send the file as the body, or as multipart form data in `file`")
+        # openpyxl opens a workbook only under an .xlsx name: the file is named by what its content is.
+        path = path.rename(path.with_suffix("." + file_format(path)))
         try:
             report = await import_registry(
                 state.graph, open_registry(path), file_name=name, viewer=caller.viewer, partial=partial

@@ -60,6 +60,30 @@ ROUNDED_NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+")
 ZEROED_NUMBER = re.compile(r"[0-9]{15}000")
 VILLAGE_CODE = re.compile(r"[0-9]{12}")
 HOUSEHOLD_ID = re.compile(r"H([0-9]{12})[0-9]{5}")
+# The limits the mutations apply (graph/registry.py MAX_NAME, graph/corrections.py), as the form's checks:
+# a name is indexed, and Neo4j refuses to index a very long value.
+MAX_NAME = 50
+TEXT_LIMITS = {
+    "ethnicity": 20,
+    "chronicDisease": 100,
+    "disabilityCertificate": 40,
+    "dropoutReason": 100,
+    "migrantWorkPlace": 100,
+    "relapseReason": 200,
+    "developmentPlan": 1_000,
+}
+NAME_KEYS = ("name", "province", "city", "county", "township", "village")
+PHONE = re.compile(r"1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}")  # a mobile number, or a landline with its area code
+BANK_ACCOUNT = re.compile(r"[0-9]{12,30}")
+PATTERNS = {
+    "phone": (PHONE, "a mobile number (11 digits) or a landline with its area code"),
+    "bankAccount": (BANK_ACCOUNT, "a bank account number (12 to 30 digits)"),
+}
+# Control characters (C0 and DEL) no cell may hold: a workbook cannot store most of them. Only long free
+# text keeps its line breaks.
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+MULTILINE_KEYS = ("developmentPlan",)
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{4})(\d{2})(\d{2})")
 
 
@@ -317,6 +341,18 @@ def _read_row(
 ) -> None:
     errors = household.errors
     is_head = len(household.rows) == 1
+    refused: set[str] = set()  # the cells refused as text, not reported again as what they should hold
+    for column in layout.columns.values():
+        problem = _text_problem(column, values.get(column.key))
+        if problem is not None:
+            errors.append(RowError(number, column.header, problem))
+            refused.add(column.header)
+    for index, (_, _, title) in layout.incomes.items():
+        amount = _cell(cells, index)
+        if amount is not None and CONTROL.search(amount):
+            errors.append(RowError(number, title, _control_message(amount)))
+            refused.add(title)
+    reported = len(errors)
     place = _read_place(number, values, errors)
     household_id = values.get("householdId")
     if is_head:
@@ -359,6 +395,32 @@ def _read_row(
         elif value is not None and value != household.props.get(column.key):
             errors.append(RowError(number, column.header, "differs from the head's row: leave it blank on member rows"))
     _read_incomes(household, number, cells, layout, is_head, errors)
+    if refused:
+        errors[reported:] = [e for e in errors[reported:] if e.row != number or e.column not in refused]
+
+
+def _text_problem(column: Column, text: str | None) -> str | None:
+    """Why a cell's text is refused whatever its column's kind: a control character, or too long."""
+    if text is None:
+        return None
+    control = CONTROL_BUT_NEWLINE if column.key in MULTILINE_KEYS else CONTROL
+    if control.search(text):
+        return _control_message(text)
+    if column.key in NAME_KEYS and len(text) > MAX_NAME:
+        return f"a name has at most {MAX_NAME} characters, this one has {len(text)}"
+    limit = TEXT_LIMITS.get(column.key)
+    if limit is not None and len(text) > limit:
+        return f"at most {limit} characters, this has {len(text)}"
+    pattern = PATTERNS.get(column.key)
+    if pattern is not None and not pattern[0].fullmatch(text):
+        return f"{text[:40]!r} is not {pattern[1]}"
+    return None
+
+
+def _control_message(text: str) -> str:
+    character = CONTROL.search(text)
+    code = ord(character.group()) if character is not None else 0
+    return f"holds the control character U+{code:04X}: type the text again without it"
 
 
 def _read_place(number: int, values: dict[str, str | None], errors: list[RowError]) -> Place | None:

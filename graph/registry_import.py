@@ -65,6 +65,9 @@ OPTIONAL MATCH (t:Township {code: substring(code, 0, 9) + '000'})
 OPTIONAL MATCH (c:County {code: substring(code, 0, 6)})
 RETURN code, v.name AS village, t.name AS township, c.name AS county"""
 
+# The county the database holds (None: an empty database, which a first import fills from the file).
+COUNTY = "MATCH (c:County) RETURN c.code AS code, c.name AS name ORDER BY c.code LIMIT 1"
+
 HOUSEHOLD_STATE = """
 UNWIND $ids AS id
 MATCH (h:Household {id: id})-[:IN]->(v:Village)
@@ -197,6 +200,7 @@ class _State:
     households: dict[str, tuple[bool, bool]] = field(default_factory=dict)  # id -> active, deregistered
     places: dict[str, tuple[str | None, str | None, str | None]] = field(default_factory=dict)  # village, township...
     current: dict[str, dict[str, Any]] = field(default_factory=dict)  # household id -> its state
+    county: tuple[str, str] | None = None  # the database's county: (code, name)
 
 
 async def import_registry(
@@ -241,6 +245,7 @@ async def _check(
     """The first pass: every household checked on its own and against the database; the valid ones spooled
     in batches, with the highest household number the file gives in each village."""
     batches = _batches(_households(source), batch_households)
+    first_county: tuple[str, int] | None = None  # into an empty database: the file's county, and its row
     # Reading and checking rows is CPU work: done in a thread, so that a server's other requests go on.
     while (batch := await asyncio.to_thread(next, batches, None)) is not None:
         state = await graph.read(_read_state, batch)
@@ -249,6 +254,9 @@ async def _check(
             report.rows += len(household.rows)
             if not household.errors:
                 household.errors.extend(_resolve(household, state)[1])
+            if not household.errors and state.county is None and household.place is not None:
+                first_county = first_county or (household.place.county_code, household.rows[0])
+                household.errors.extend(_one_county(household, first_county))
             report.errors.extend(household.errors)
             report.skipped += bool(household.errors)
             _note_number(household, report.numbering)
@@ -324,6 +332,8 @@ async def _read_state(tx: AsyncManagedTransaction, batch: list[HouseholdRows]) -
     result = await tx.run(HOUSEHOLD_IDS, ids=numbers)
     async for r in result:
         state.households[r["id"]] = (bool(r["active"]), bool(r["deregistered"]))
+    county = await (await tx.run(COUNTY)).single()
+    state.county = (county["code"], county["name"]) if county is not None else None
     codes = sorted({h.place.village_code for h in valid if h.place is not None})
     result = await tx.run(PLACES, codes=codes)
     async for r in result:
@@ -359,8 +369,23 @@ def _resolve(household: HouseholdRows, state: _State) -> tuple[str | None, list[
     if current is not None and current["village"] != place.village_code:
         message = f"household {target} is in village {current['village']}: moving it is a mutation"
         errors.append(RowError(head_row, "行政村代码", message))
-    errors.extend(_place_errors(place, state.places.get(place.village_code, (None, None, None)), head_row))
+    stored = state.places.get(place.village_code, (None, None, None))
+    if state.county is not None and stored[0] is None:
+        # Places come from a file only into an empty database: a mistyped code is not a new village.
+        errors.append(RowError(head_row, "行政村代码", f"no village {place.village_code} in {state.county[1]}"))
+    else:
+        errors.extend(_place_errors(place, stored, head_row))
     return target, errors
+
+
+def _one_county(household: HouseholdRows, first: tuple[str, int]) -> list[RowError]:
+    """A first import, into an empty database, loads one county: the one of the file's first household."""
+    assert household.place is not None
+    code, row = first
+    if household.place.county_code == code:
+        return []
+    message = f"county {household.place.county_code} is not the county of row {row} ({code}): import one county"
+    return [RowError(household.rows[0], "行政村代码", message)]
 
 
 def _place_errors(place: Place, stored: tuple[str | None, str | None, str | None], row: int) -> list[RowError]:
@@ -372,6 +397,10 @@ def _place_errors(place: Place, stored: tuple[str | None, str | None, str | None
         if known is not None and name is not None and name != known:
             return [RowError(row, header, f"the database names it {known}")]
     return []
+
+
+def _same_empty(stored: Any, given: Any) -> Any:
+    return given if (stored is None and given == []) or (stored == [] and given is None) else stored
 
 
 async def _write_batch(
@@ -496,7 +525,8 @@ def _fields(
     for key, default in (("registeredPoor", False), ("status", "NOT_POOR")):
         if props.get(key) is None and (key in props or current is None):
             props[key] = default
-    before = {key: stored["props"].get(key) for key in props}
+    # An empty list (of other causes) and no value are the same: registerHousehold stores none.
+    before = {key: _same_empty(stored["props"].get(key), props[key]) for key in props}
     after = dict(props)
     members: list[dict[str, Any]] = []  # people the database does not know yet
     known: list[dict[str, Any]] = []

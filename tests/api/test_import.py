@@ -24,6 +24,7 @@ from graph.driver import Graph
 from graph.export import registry_rows
 from graph.households import HouseholdFilter
 from graph.registry_import import ImportReport, import_registry
+from tests.api.writes import fresh_id, household_input, member, register
 from tests.conftest import ROOT, GraphQLPost
 from tests.helpers import bearer, data_of, mint_token
 from tests.registry_rows import PLACE, Row, family, form, household, person, write_csv, write_xlsx
@@ -559,3 +560,117 @@ async def test_a_deregistered_household_is_not_imported_again_but_its_people_may
         "MATCH (p:Person)-[:MEMBER_OF]->(:DeregisteredHousehold {id: $id}) RETURN count(p) AS n", id=was["id"]
     )
     assert records[0]["n"] == 3 and (await counts(driver))["persons"] == before["persons"]
+
+
+# --- what a new user's trial found ------------------------------------------------------------------
+
+
+async def test_upload_of_an_xlsx_as_admin_is_read_as_a_workbook(
+    http: httpx.AsyncClient, driver: AsyncDriver, tmp_path: Path
+) -> None:
+    rows = family(marker())
+    path = write_xlsx(tmp_path / "登记表.xlsx", *form(rows))
+
+    response = await http.post(
+        "/import", params={"partial": "true"}, files={"file": ("登记表.xlsx", path.read_bytes())}
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json() == report("登记表.xlsx", partial=True, households=1, rows=3, created=1)
+    [found] = await stored(driver, id_numbers(rows))
+    assert as_found(found) == expected_household(rows)
+    # The raw body, named without a suffix: the content tells the workbook.
+    again = await http.post("/import", params={"name": "upload"}, content=path.read_bytes())
+    assert again.status_code == 200 and again.json() == report("upload", households=1, rows=3, unchanged=1)
+
+
+PLACES = """
+RETURN COUNT { (:County) } AS counties, COUNT { (:Township) } AS townships, COUNT { (:Village) } AS villages"""
+
+
+async def test_places_the_database_does_not_hold_are_row_errors(
+    demo_county: Graph, driver: AsyncDriver, tmp_path: Path
+) -> None:
+    beijing = {"省": "北京市", "市": "北京市", "县": "东城区", "乡镇": "东华门街道", "行政村": "多福巷社区"}
+    outside = household(person(marker(), "户主"), place={**beijing, "行政村代码": "110101001001"})
+    mistyped = household(person(marker(), "户主"), place={**PLACE, "行政村代码": "141130100299"})
+    path = write_csv(tmp_path / "地方.csv", *form(outside, mistyped))
+    before, places = await counts(driver), await driver.execute_query(PLACES)
+
+    answer = await import_file(demo_county, path, partial=True)
+
+    assert [e.as_dict() for e in answer.errors] == [
+        {"row": 2, "column": "行政村代码", "message": "no village 110101001001 in 交口县"},
+        {"row": 3, "column": "行政村代码", "message": "no village 141130100299 in 交口县"},
+    ]
+    assert (answer.created, answer.skipped) == (0, 2)
+    assert await counts(driver) == before
+    assert (await driver.execute_query(PLACES)).records == places.records
+
+
+def _control_and_length_cases() -> tuple[list[list[Row]], list[dict[str, Any]]]:
+    control = household(person("甲\x01乙", "户主"))
+    nul = household(person(marker(), "户主"), person("丙\x00丁", "配偶"))
+    tab = household(person("甲\t乙", "户主"))
+    long_name = household(person("长" * 51, "户主"))
+    huge_name = household(person("长" * 100_000, "户主"))
+    plan = household(person(marker(), "户主"), cells={"发展规划": "规" * 50_000})
+    phone = household(person(marker(), "户主"), cells={"联系电话": "abc"})
+    control_in_plan = household(person(marker(), "户主"), cells={"发展规划": "养牛\x0b养羊"})
+    files = [control, nul, tab, long_name, huge_name, plan, phone, control_in_plan]
+    errors = [
+        {"row": 2, "column": "姓名", "message": "holds the control character U+0001: type the text again without it"},
+        {"row": 4, "column": "姓名", "message": "holds the control character U+0000: type the text again without it"},
+        {"row": 5, "column": "姓名", "message": "holds the control character U+0009: type the text again without it"},
+        {"row": 6, "column": "姓名", "message": "a name has at most 50 characters, this one has 51"},
+        {"row": 7, "column": "姓名", "message": "a name has at most 50 characters, this one has 100000"},
+        {"row": 8, "column": "发展规划", "message": "at most 1000 characters, this has 50000"},
+        {
+            "row": 9,
+            "column": "联系电话",
+            "message": "'abc' is not a mobile number (11 digits) or a landline with its area code",
+        },
+        {
+            "row": 10,
+            "column": "发展规划",
+            "message": "holds the control character U+000B: type the text again without it",
+        },
+    ]
+    return files, errors
+
+
+async def test_control_characters_and_overlong_text_are_row_errors(
+    demo_county: Graph, driver: AsyncDriver, tmp_path: Path
+) -> None:
+    files, errors = _control_and_length_cases()
+    path = write_csv(tmp_path / "字符.csv", *form(*files))
+    before = await counts(driver)
+
+    answer = await import_file(demo_county, path)
+
+    assert answer.as_dict() == report("字符.csv", households=8, rows=9, skipped=8, errors=errors)
+    assert await counts(driver) == before
+    # A development plan keeps its line breaks.
+    rows = family(marker(), {"发展规划": "第一年养牛\n第二年养羊"})
+    assert (await import_file(demo_county, write_csv(tmp_path / "规划.csv", *form(rows)))).created == 1
+    [found] = await stored(driver, id_numbers(rows))
+    assert found["props"]["developmentPlan"] == "第一年养牛\n第二年养羊"
+
+
+async def test_an_export_of_a_registered_household_imports_as_no_change(
+    demo_county: Graph, gql: GraphQLPost, driver: AsyncDriver, tmp_path: Path
+) -> None:
+    name = marker()
+    registered = await register(
+        gql, household_input(member(name, "户主"), member(name + "妻", "配偶", fresh_id(male=False)))
+    )
+    hid = data_of(registered)["registerHousehold"]["id"]
+    path = write_csv(tmp_path / "登记.csv", form()[0], await exported(demo_county, name))
+    before = await counts(driver)
+
+    answer = await import_file(demo_county, path)
+
+    assert answer.as_dict() == report("登记.csv", households=1, rows=2, unchanged=1)
+    assert await counts(driver) == before
+    records, _, _ = await driver.execute_query("MATCH (c:Change)-[:ABOUT]->(:Household {id: $id}) RETURN c", id=hid)
+    assert len(records) == 1  # its registration only
