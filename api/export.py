@@ -244,6 +244,8 @@ def run_export(settings: Settings, args: argparse.Namespace) -> int:
     file_format: str = args.format or (args.output.suffix.lstrip(".").lower() if args.output else "csv")
     if file_format not in MEDIA_TYPES:
         raise ExportCommandError(f"unknown format {file_format!r}: csv, jsonl or xlsx")
+    if args.output is not None and not args.output.parent.is_dir():
+        raise ExportCommandError(f"no such folder: {args.output.parent}")
     if args.template:
         if args.output is None or file_format not in REGISTRY_FORMATS:
             raise ExportCommandError("--template needs --output, a .csv or .xlsx file")

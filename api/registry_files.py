@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
 from graph.registry_form import headers
@@ -173,6 +174,12 @@ async def write_csv(rows: AsyncIterable[list[str]], stream: IO[str]) -> int:
     return max(count, 0)
 
 
+def xlsx_text(cell: str) -> str:
+    """The cell with the control characters a workbook cannot hold shown as U+FFFD: the form and the
+    mutations refuse them, but a value stored before they did must not break an export."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", cell) if isinstance(cell, str) else cell
+
+
 async def write_xlsx(rows: AsyncIterable[list[str]], path: Path) -> int:
     """Writes rows to an XLSX file in openpyxl's write-only mode (rows go to disk as they come); every
     cell is text, so ID numbers and money stay exact. Returns how many data rows."""
@@ -180,7 +187,7 @@ async def write_xlsx(rows: AsyncIterable[list[str]], path: Path) -> int:
     sheet = workbook.create_sheet(SHEET_TITLE)
     count = -1
     async for row in rows:
-        sheet.append(row)
+        sheet.append([xlsx_text(cell) for cell in row])
         count += 1
     workbook.save(path)
     return max(count, 0)

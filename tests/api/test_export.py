@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+import secrets
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from graph.access import Role, Viewer
 from graph.alerts import evaluate_county
 from graph.driver import Graph
 from graph.registry_form import COLUMNS, headers
+from tests.api.writes import fresh_id, household_input, member, register
+from tests.conftest import GraphQLPost
 from tests.helpers import ROOT, bearer, token_for
 
 TOWNSHIP = "141130100000"  # 水头镇: 248 POOR households, three export pages of 100
@@ -478,3 +481,30 @@ async def test_the_cli_refuses_bad_input_with_a_message_and_a_non_zero_exit(neo4
         assert message in err, (args, err)
         assert out == "", args  # nothing half-written
         assert "Traceback" not in err, args
+
+
+@pytest.mark.mutates
+async def test_an_xlsx_export_shows_control_characters_stored_earlier_as_replacement_characters(
+    http: httpx.AsyncClient, gql: GraphQLPost, driver: AsyncDriver
+) -> None:
+    name = "控制" + secrets.token_hex(3)
+    spouse = fresh_id(male=False)
+    registered = await register(gql, household_input(member(name, "户主"), member(name + "妻", "配偶", spouse)))
+    assert "errors" not in registered, registered
+    # A value stored before the checks refused control characters, written behind their back.
+    await driver.execute_query("MATCH (p:Person {idNumber: $id}) SET p.name = '丙\\u0001丁\\u0000'", id=spouse)
+
+    response = await http.get("/export/registry.xlsx", params={"filter": json.dumps({"headNameContains": name})})
+
+    assert response.status_code == 200 and response.content
+    sheet = parse_xlsx(response.content)
+    names = sorted(row[sheet[0].index("姓名")] for row in sheet[1:])
+    assert names == sorted([name, "丙\ufffd丁\ufffd"])
+
+
+async def test_an_export_to_a_folder_that_does_not_exist_is_a_message(neo4j_uri: str, tmp_path: Path) -> None:
+    output = tmp_path / "nowhere" / "x.csv"
+    for args in (("export", "--output", str(output)), ("export", "--template", "--output", str(output))):
+        status, out, err = await cli(neo4j_uri, tmp_path, *args)
+        assert (status, out, err) == (2, "", f"yimaqing: no such folder: {output.parent}\n"), args
+        assert not output.parent.exists()
