@@ -20,7 +20,7 @@ from graph.history import diff
 from graph.registry import HEAD, check_id_number, check_name
 from graph.registry_form import ATTRIBUTE, CAUSES, EDUCATION, GRADES, HEALTH, LABOR, SCHOOL, STRUCTURES, WATER
 from graph.write_errors import InvalidInput, Missing
-from graph.writes import check_year, finish, open_household
+from graph.writes import TEXT_CONTROLS, check_characters, check_year, finish, open_household
 
 Check = Callable[[Any, str], Any]
 
@@ -45,7 +45,7 @@ def _text(limit: int) -> Check:
             raise InvalidInput("this text cannot be blank (give null to clear it)", field)
         if len(text) > limit:
             raise InvalidInput(f"at most {limit} characters, this has {len(text)}", field)
-        return text
+        return check_characters(text, field, TEXT_CONTROLS)
 
     return check
 

@@ -27,7 +27,7 @@ from graph.alerts import AlertState, acknowledge, get_alert
 from graph.history import change
 from graph.monitoring_procedure import NOTICE_END, NOTICE_MIN_DAYS, PROCEDURE_MAX_DAYS, Step, due_date
 from graph.write_errors import Clash, InvalidInput, Missing
-from graph.writes import finish, open_household
+from graph.writes import TEXT_CONTROLS, check_characters, finish, open_household
 
 MONITORED = "MONITORED"
 MAX_RISK_TYPES = 10
@@ -255,6 +255,8 @@ async def close_episode(
         )
     if note is not None and len(note) > MAX_TEXT:
         raise InvalidInput(f"a note has at most {MAX_TEXT} characters", "note")
+    if note is not None:
+        check_characters(note, "note", TEXT_CONTROLS)
     before = (await (await tx.run(HOUSEHOLD_STATUS, household=current.household_id)).single(strict=True))["status"]
     record = await (await tx.run(CLOSE_EPISODE, id=episode_id, cleared=cleared, note=note)).single(strict=True)
     fields = {f"{episode_id}.clearedDate": change(None, cleared)}
@@ -295,6 +297,8 @@ def check_steps(opened: datetime.date, steps: Mapping[str, datetime.date], today
 
 
 def _risk_types(given: Sequence[str]) -> list[str]:
+    for index, risk in enumerate(given):
+        check_characters(risk, f"riskTypes.{index}")
     risks = list(dict.fromkeys(r.strip() for r in given if r.strip()))  # as given, once each
     if not risks or len(risks) > MAX_RISK_TYPES or any(len(r) > MAX_TEXT for r in risks):
         raise InvalidInput(f"name from 1 to {MAX_RISK_TYPES} risk types (such as 因病, 因灾)", "riskTypes")

@@ -8,6 +8,8 @@ import datetime
 from enum import Enum
 from typing import Any
 
+from graph.county_time import county_today
+
 
 class Step(Enum):
     """In the order they happen; each value is the episode's Date property (and input field) of the step. The
@@ -26,8 +28,8 @@ PROCEDURE_MAX_DAYS = 15
 
 
 def today() -> datetime.date:
-    """The day deadlines are checked against (UTC)."""
-    return datetime.datetime.now(datetime.UTC).date()
+    """The day deadlines are checked against: the county's date (Beijing time), not UTC's."""
+    return county_today()
 
 
 def due_date(opened: datetime.date) -> datetime.date:

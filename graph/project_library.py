@@ -26,6 +26,7 @@ from neo4j.time import Date
 
 from graph.access import Viewer
 from graph.alerts import refresh_project_alerts
+from graph.county_time import county_today
 from graph.derived import refresh_after_write
 from graph.history import change, diff, record_project_change
 from graph.money import from_fen
@@ -180,7 +181,7 @@ def current_step(facts: Mapping[str, Any]) -> Step | None:
 
 async def declare_project(tx: AsyncManagedTransaction, project: ProjectInput, viewer: Viewer) -> Progress:
     """Declares a project (入库申报) in a village or a township, with the next code of its year."""
-    name = check_text(project.name, "input.name", MAX_NAME)
+    name = check_text(project.name, "input.name", MAX_NAME, multiline=False)
     year = check_year(project.year, "input.year", ahead=2)
     if project.purpose not in PURPOSES:
         raise InvalidInput(f"{project.purpose[:40]!r} is not one of {', '.join(sorted(PURPOSES))}", "input.purpose")
@@ -189,7 +190,7 @@ async def declare_project(tx: AsyncManagedTransaction, project: ProjectInput, vi
     budget = check_amount(project.budget, "input.budget")
     if project.planned_beneficiaries is not None and not 0 <= project.planned_beneficiaries <= 100_000:
         raise InvalidInput("from 0 to 100,000 households", "input.plannedBeneficiaries")
-    unit = check_text(project.responsible_unit, "input.responsibleUnit", MAX_TEXT, required=False)
+    unit = check_text(project.responsible_unit, "input.responsibleUnit", MAX_TEXT, required=False, multiline=False)
     declared = check_past_date(project.declared_date, "input.declaredDate", _today())
     if project.deadline is not None and project.deadline < declared:
         raise InvalidInput("the deadline cannot be before the declaration", "input.deadline")
@@ -304,7 +305,7 @@ async def _open_project(
 
 
 def _today() -> datetime.date:
-    return datetime.datetime.now(datetime.UTC).date()
+    return county_today()
 
 
 def _date(value: Date | datetime.date) -> datetime.date:

@@ -14,13 +14,14 @@ from neo4j.exceptions import ConstraintError
 
 from graph import masking
 from graph.access import Viewer
+from graph.county_time import county_today
 from graph.driver import CountingGraph, Graph
 from graph.history import change
 from graph.households import HOUSEHOLD_MAP, HouseholdRecord
 from graph.id_numbers import IdNumberError, birth_date, is_male, normalize_id_number
 from graph.qr_tokens import new_token
 from graph.write_errors import Clash, InvalidInput
-from graph.writes import Place, finish, open_household, open_village, require_scope
+from graph.writes import TEXT_CONTROLS, Place, check_characters, finish, open_household, open_village, require_scope
 
 HEAD = "户主"
 RELATIONS = frozenset({HEAD, "配偶", "之子", "之女", "之儿媳", "之女婿", "之孙子", "之孙女", "之父", "之母", "其他"})
@@ -35,8 +36,8 @@ MAX_REASON = 200
 MEMBERSHIPS = """
 UNWIND range(0, size($ids) - 1) AS index
 MATCH (p:Person {idNumber: $ids[index]})
-OPTIONAL MATCH (p)-[:MEMBER_OF]->(h:Household)-[:IN]->(v:Village)-[:IN]->(t:Township)
-RETURN index, h.id AS household, v.code AS village, t.code AS township"""
+OPTIONAL MATCH (p)-[m:MEMBER_OF]->(h:Household)-[:IN]->(v:Village)-[:IN]->(t:Township)
+RETURN index, h.id AS household, m.relation AS relation, v.code AS village, t.code AS township"""
 
 # The next household id of a village. A Sequence node counts them; SET reads s.last under its write lock, so
 # concurrent registrations get distinct numbers, and it starts past the highest id already there.
@@ -143,12 +144,13 @@ def check_name(text: str, field: str) -> str:
         raise InvalidInput("a name cannot be blank", field)
     if len(name) > MAX_NAME:
         raise InvalidInput(f"a name has at most {MAX_NAME} characters, this one has {len(name)}", field)
-    return name
+    return check_characters(name, field)
 
 
 def check_id_number(text: str, field: str, today: datetime.date | None = None) -> str:
+    """The normalised ID number; its birth date may be at most `today` (the county's, by default)."""
     try:
-        return normalize_id_number(text, today)
+        return normalize_id_number(text, today or county_today())
     except IdNumberError as error:
         raise InvalidInput(str(error), field) from None
 
@@ -205,10 +207,10 @@ def check_household(household: HouseholdInput, today: datetime.date | None = Non
 
 
 async def create_household(tx: AsyncManagedTransaction, household: NewHousehold, viewer: Viewer) -> Registration:
-    """Registers a checked household in the caller's transaction. When its head already belongs to a
-    registered household, that one is returned and nothing is written. A member of another household is
-    a CONFLICT. A concurrent registration of the same person makes the transaction fail with the driver's
-    ConstraintError (see `register_household`)."""
+    """Registers a checked household in the caller's transaction. When its head already heads a registered
+    household, that one is returned and nothing is written. Any other member of another household (the head
+    included, when not its head there) is a CONFLICT. A concurrent registration of the same person makes the
+    transaction fail with the driver's ConstraintError (see `register_household`)."""
     place = await open_village(tx, household.village_code, viewer, "villageCode")
     ids = [m.id_number for m in household.members]
     known: set[int] = set()
@@ -217,10 +219,11 @@ async def create_household(tx: AsyncManagedTransaction, household: NewHousehold,
         known.add(index)
         if record["household"] is None:
             continue
-        if index == 0:
-            require_scope(viewer, Place(record["village"], record["township"]), "that household")
+        place = Place(record["village"], record["township"])
+        if index == 0 and record["relation"] == HEAD:
+            require_scope(viewer, place, "that household")
             return Registration(record["household"], created=False)
-        raise Clash(f"this person is a member of household {record['household']}", f"members.{index}.idNumber")
+        raise _member_elsewhere(viewer, record["household"], place, f"members.{index}.idNumber")
 
     household_id = (await (await tx.run(NEXT_HOUSEHOLD_ID, village=place.village)).single(strict=True))["id"]
     props: dict[str, Any] = {
@@ -278,12 +281,20 @@ async def deregister_household(
         raise InvalidInput("say why the household is deregistered", "reason")
     if len(reason) > MAX_REASON:
         raise InvalidInput(f"a reason has at most {MAX_REASON} characters", "reason")
+    check_characters(reason, "reason", TEXT_CONTROLS)
     await open_household(tx, household_id, viewer, "id")
     retired = (await (await tx.run(DEREGISTER, id=household_id, reason=reason)).single(strict=True))["retired"]
     fields = {"registered": change(True, False), "reason": change(None, reason), "qrCodesRetired": change(0, retired)}
     await finish(tx, household_id, viewer.by, "deregisterHousehold", fields)
     record = await (await tx.run(DEREGISTERED_BY_ID, id=household_id)).single(strict=True)
     return HouseholdRecord.from_map(record["household"])
+
+
+def _member_elsewhere(viewer: Viewer, household_id: str, place: Place, field: str) -> Clash:
+    """The CONFLICT of a person already in another household, naming it only to a caller who may see it."""
+    if viewer.in_scope(place.village, place.township):
+        return Clash(f"this person is a member of household {household_id}", field)
+    return Clash("this person is a member of a registered household in a village you do not serve", field)
 
 
 def person_props(member: NewMember) -> dict[str, Any]:

@@ -4,6 +4,7 @@ record the Change, and refresh what is derived, all in the write's one transacti
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -12,6 +13,7 @@ from typing import Any
 from neo4j import AsyncManagedTransaction
 
 from graph.access import Viewer
+from graph.county_time import county_today
 from graph.derived import refresh_after_write
 from graph.history import ChangeEntry, record_changes
 from graph.money import to_fen
@@ -83,8 +85,8 @@ EARLIEST_YEAR = 2000  # the registry (建档立卡) began in 2014; some records 
 
 
 def check_year(year: int, field: str, ahead: int = 0) -> int:
-    """A year from 2000 to this year (or `ahead` years later, for plans)."""
-    latest = datetime.date.today().year + ahead
+    """A year from 2000 to this year in the county (or `ahead` years later, for plans)."""
+    latest = county_today().year + ahead
     if not EARLIEST_YEAR <= year <= latest:
         raise InvalidInput(f"the year must be from {EARLIEST_YEAR} to {latest}, not {year}", field)
     return year
@@ -110,8 +112,22 @@ def check_amount(amount: Decimal, field: str, allow_negative: bool = False) -> i
     return to_fen(amount)
 
 
-def check_text(text: str | None, field: str, limit: int, required: bool = True) -> str | None:
-    """Trimmed free text of at most `limit` characters; blank is refused when the text is required."""
+# Line breaks and tabs may stand in free text (a note, a reason); no other control character may be stored:
+# spreadsheets refuse them, so one in a name or a note would break the exports of its village.
+TEXT_CONTROLS = frozenset("\n\t")
+
+
+def check_characters(text: str, field: str, allowed: frozenset[str] = frozenset()) -> str:
+    """The text, or InvalidInput when it holds a control character (Unicode category Cc) not `allowed`."""
+    for index, char in enumerate(text):
+        if unicodedata.category(char) == "Cc" and char not in allowed:
+            raise InvalidInput(f"the control character U+{ord(char):04X} (at {index}) is not allowed here", field)
+    return text
+
+
+def check_text(text: str | None, field: str, limit: int, required: bool = True, multiline: bool = True) -> str | None:
+    """Trimmed free text of at most `limit` characters, with no control characters but line breaks and tabs
+    (none at all unless `multiline`); blank is refused when the text is required."""
     value = (text or "").strip()
     if not value:
         if required:
@@ -119,4 +135,4 @@ def check_text(text: str | None, field: str, limit: int, required: bool = True) 
         return None
     if len(value) > limit:
         raise InvalidInput(f"at most {limit} characters, this has {len(value)}", field)
-    return value
+    return check_characters(value, field, TEXT_CONTROLS if multiline else frozenset())

@@ -76,8 +76,9 @@ async def reloaded(info: Info, household_id: str) -> Household:
 @strawberry.type
 class RegistryMutations:
     @strawberry.mutation(
-        description="Registers a household; when the head's ID number already belongs to a household, that "
-        "household is returned unchanged."
+        description="Registers a household; when the head's ID number is that of the head (户主) of a registered "
+        "household, that household is returned unchanged. A member (the head included) who belongs to another "
+        "household is a CONFLICT."
     )
     async def register_household(
         self, info: Info, input_: Annotated[HouseholdInput, strawberry.argument(name="input")]

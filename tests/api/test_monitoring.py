@@ -10,6 +10,7 @@ import pytest
 from neo4j import AsyncDriver
 
 from graph.access import Role, Viewer
+from graph.county_time import county_today
 from tests.api.writes import VILLAGE, household_input, member, register
 from tests.conftest import GraphQLPost
 from tests.helpers import data_of, error_codes
@@ -33,7 +34,8 @@ HOUSEHOLD = """query($id: ID!) { household(id: $id) {
 
 
 def today() -> datetime.date:
-    return datetime.datetime.now(datetime.UTC).date()
+    """The county's date, which the server checks against (Beijing time, not UTC)."""
+    return county_today()
 
 
 def day(offset: int) -> str:
@@ -184,3 +186,31 @@ async def test_only_an_admin_or_a_cadre_in_scope_may_monitor(gql: GraphQLPost, d
     assert await status(driver, household) == "NOT_POOR"
     cadre = Viewer(Role.CADRE, "cadre-here", frozenset({VILLAGE}))
     assert data_of(await gql(OPEN, {"input": opening(household)}, as_viewer=cadre))["openMonitoringEpisode"]["open"]
+
+
+async def test_text_with_control_characters_is_refused_a_note_may_break_lines(
+    gql: GraphQLPost, driver: AsyncDriver
+) -> None:
+    household = await new_household(gql)
+    bad = await gql(OPEN, {"input": opening(household, riskTypes=["因病", "因\u0000灾"])})
+    assert refusal(bad) == ("BAD_USER_INPUT", "input.riskTypes.1")
+    assert await status(driver, household) == "NOT_POOR"
+    episode = data_of(await gql(OPEN, {"input": opening(household)}))["openMonitoringEpisode"]
+    refused = await gql(CLOSE, {"id": episode["id"], "day": day(0), "note": "风险\u001b已消除"})
+    assert refusal(refused) == ("BAD_USER_INPUT", "note")
+    assert await status(driver, household) == "MONITORED"
+    data_of(await gql(CLOSE, {"id": episode["id"], "day": day(0), "note": "风险已消除\n\t已回访"}))
+    records, _, _ = await driver.execute_query(
+        "MATCH (e:MonitoringEpisode {id: $id}) RETURN e.clearedNote AS note", id=episode["id"]
+    )
+    assert records[0]["note"] == "风险已消除\n\t已回访"
+
+
+async def test_the_county_date_is_today_even_when_utc_is_a_day_behind(gql: GraphQLPost) -> None:
+    """Between 16:00 and 24:00 UTC the county is already on the next day: an episode opened on the county's
+    date is not in the future, and one opened without a date is dated so."""
+    household = await new_household(gql)
+    episode = data_of(await gql(OPEN, {"input": opening(household, openedDate=county_today().isoformat())}))
+    assert episode["openMonitoringEpisode"]["openedDate"] == county_today().isoformat()
+    defaulted = data_of(await gql(OPEN, {"input": opening(await new_household(gql))}))["openMonitoringEpisode"]
+    assert defaulted["openedDate"] == county_today().isoformat()

@@ -194,3 +194,25 @@ async def test_scope_cadres_in_their_villages_only_analysts_never(gql: GraphQLPo
     assert await one(driver, facts, n=head) == {"pension": None, "relocated": None}
     data_of(await gql(PERSON, {"n": head, "input": {"pension": True}}, as_viewer=NEAR_CADRE))
     assert (await latest_change(driver, household))["by"] == NEAR_CADRE.by
+
+
+async def test_corrections_with_control_characters_are_refused_a_plan_may_break_lines(
+    gql: GraphQLPost, driver: AsyncDriver
+) -> None:
+    household = await new_household(gql)
+    head = await head_of(driver, household)
+    for given, field in [
+        ({"developmentPlan": "发展\u0000种植"}, "input.developmentPlan"),
+        ({"developmentPlan": "发展\u007f种植"}, "input.developmentPlan"),
+    ]:
+        assert refusal(await gql(HOUSEHOLD, {"id": household, "input": given})) == ("BAD_USER_INPUT", field)
+    for given, field in [
+        ({"name": "赵\u0000大"}, "input.name"),
+        ({"name": "赵\n大"}, "input.name"),
+        ({"migrantWorkPlace": "太原\u0008市"}, "input.migrantWorkPlace"),
+    ]:
+        assert refusal(await gql(PERSON, {"n": head, "input": given})) == ("BAD_USER_INPUT", field)
+    assert (await one(driver, "MATCH (p:Person {idNumber: $n}) RETURN p.name AS name", n=head))["name"] == "测试户主"
+    data_of(await gql(HOUSEHOLD, {"id": household, "input": {"developmentPlan": "一、种植\n二、\t养殖"}}))
+    stored = await one(driver, "MATCH (h:Household {id: $id}) RETURN h.developmentPlan AS plan", id=household)
+    assert stored == {"plan": "一、种植\n二、\t养殖"}

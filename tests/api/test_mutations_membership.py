@@ -302,3 +302,21 @@ async def test_two_households_taking_one_person_in_at_once_make_one_member(
             driver, "MATCH (:Person {idNumber: $n})-[:MEMBER_OF]->(h:Household) RETURN h.id AS id", n=person
         )
         assert len(memberships) == 1
+
+
+async def test_names_notes_and_reasons_with_control_characters_are_refused(
+    gql: GraphQLPost, driver: AsyncDriver
+) -> None:
+    household, ids = await family(gql, "之子", "之女")
+    newcomer = fresh_id(False)
+    added = await gql(
+        ADD, {"id": household, "member": member("新\u0000娘", "之儿媳", newcomer), "reason": "MARRIAGE_IN"}
+    )
+    assert refusal(added) == ("BAD_USER_INPUT", "member.name")
+    removal = {"id": household, "n": ids[2], "reason": "MARRIAGE_OUT", "date": "2021-01-01"}
+    assert refusal(await gql(REMOVE, {**removal, "note": "嫁\u001b出"})) == ("BAD_USER_INPUT", "note")
+    moving = [{"idNumber": ids[1], "relation": HEAD}]
+    split = {"id": household, "members": moving, "date": "2021-01-01", "reason": "分\u0000户"}
+    assert refusal(await gql(SPLIT, split)) == ("BAD_USER_INPUT", "reason")
+    assert [r["idNumber"] for r in await rows(driver, MEMBERS, id=household)] == sorted(ids[:1]) + sorted(ids[1:])
+    assert await rows(driver, "MATCH (p:Person {idNumber: $n}) RETURN p.name AS name", n=newcomer) == []

@@ -174,3 +174,18 @@ async def test_a_deregistered_household_is_neither_paired_nor_visited(gql: Graph
         id=household,
     )
     assert kept == [{"cadre": HELPER, "until": None}]
+
+
+async def test_visit_notes_may_break_lines_but_hold_no_other_control_character(
+    gql: GraphQLPost, driver: AsyncDriver
+) -> None:
+    household = await new_household(gql, size=1)
+    data_of(await gql(PAIR, {"id": household, "cadre": HELPER, "since": "2024-01-01"}))
+    base = {"id": household, "cadre": HELPER, "date": "2024-05-06"}
+    for notes in ("了解\u0000务工情况", "了解\u001f务工", "了解\u0085务工"):
+        assert refusal(await gql(VISIT, {**base, "notes": notes})) == ("BAD_USER_INPUT", "notes")
+    count = "MATCH (v:Visit)-[:TO]->(:Household {id: $id}) RETURN count(v) AS n"
+    assert await one(driver, count, id=household) == {"n": 0}
+    data_of(await gql(VISIT, {**base, "notes": "了解务工情况\n\t已登记"}))
+    stored = "MATCH (v:Visit)-[:TO]->(:Household {id: $id}) RETURN v.notes AS notes"
+    assert await one(driver, stored, id=household) == {"notes": "了解务工情况\n\t已登记"}

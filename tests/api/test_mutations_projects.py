@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from neo4j import AsyncDriver
 
+from graph.county_time import county_today
 from tests.api.changes import ANALYST, FAR_CADRE, NEAR_CADRE, new_household, one, refusal, rows
 from tests.api.writes import VILLAGE
 from tests.conftest import GraphQLPost
@@ -246,3 +247,35 @@ async def test_scope_cadres_of_the_place_only_analysts_never(gql: GraphQLPost, d
         assert error_codes(await gql(ALLOCATE, allocation, as_viewer=viewer)) == ["FORBIDDEN"]
     assert (await one(driver, STORED, code=code))["stage"] == "DECLARED"
     assert len(await project_changes(driver, code)) == 1
+
+
+async def test_the_county_date_is_today_even_when_utc_is_a_day_behind(gql: GraphQLPost, driver: AsyncDriver) -> None:
+    """Between 16:00 and 24:00 UTC the county (Beijing time) is already on the next day: a step dated then is
+    not in the future, and a declaration without a date is dated so."""
+    today = county_today().isoformat()
+    given = {k: v for k, v in declaration().items() if k != "declaredDate"}
+    declared = data_of(await gql(DECLARE, {"input": given}))["declareProject"]
+    code = declared["project"]["code"]
+    assert declared["dates"]["declared"] == today
+    done = data_of(await gql(ADVANCE, {"code": code, "step": "SCREEN", "date": today}))["advanceProject"]
+    assert done["dates"]["screened"] == today
+    stored = await one(driver, "MATCH (p:Project {code: $code}) RETURN toString(p.screenedDate) AS day", code=code)
+    assert stored["day"] == today
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"name": "光伏\u0000电站"}, "input.name"),
+        ({"name": "光伏\n电站"}, "input.name"),
+        ({"responsibleUnit": "乡\u0007政府"}, "input.responsibleUnit"),
+    ],
+)
+async def test_project_text_with_control_characters_is_refused(
+    gql: GraphQLPost, driver: AsyncDriver, changes: dict[str, Any], field: str
+) -> None:
+    before = await one(driver, "MATCH (p:Project) RETURN count(p) AS n")
+    body = await gql(DECLARE, {"input": declaration(**changes)})
+    assert refusal(body) == ("BAD_USER_INPUT", field)
+    assert "control character" in body["errors"][0]["message"]
+    assert await one(driver, "MATCH (p:Project) RETURN count(p) AS n") == before

@@ -172,3 +172,60 @@ async def test_deregistering_takes_the_household_out_of_every_list_and_retires_i
     # Its head may be registered anew, in a new household.
     again = data_of(await register(gql, household_input(member("王八", "户主", head))))["registerHousehold"]
     assert again["id"] != hid
+
+
+@pytest.mark.parametrize("name", ["a\u0000b", "赵\u0007大", "赵大\u007f", "赵\u0085大", "赵\n大", "赵\t大"])
+async def test_a_name_with_a_control_character_is_refused_and_not_stored(
+    gql: GraphQLPost, driver: AsyncDriver, name: str
+) -> None:
+    head = fresh_id()
+    body = await register(gql, household_input(member(name, "户主", head)))
+    assert refusal(body) == ("BAD_USER_INPUT", "input.members.0.name")
+    assert "control character" in body["errors"][0]["message"]
+    assert await scalar(driver, "MATCH (p:Person {idNumber: $id}) RETURN count(p)", id=head) == 0
+    spouse = await register(gql, household_input(member("赵大", "户主"), member(name, "配偶", fresh_id(False))))
+    assert refusal(spouse) == ("BAD_USER_INPUT", "input.members.1.name")
+
+
+async def test_a_deregistration_reason_may_hold_line_breaks_but_no_other_control_character(
+    gql: GraphQLPost, driver: AsyncDriver
+) -> None:
+    hid = data_of(await register(gql, household_input()))["registerHousehold"]["id"]
+    assert refusal(await gql(DEREGISTER, {"id": hid, "reason": "迁出\u0000本县"})) == ("BAD_USER_INPUT", "reason")
+    assert await scalar(driver, "MATCH (h:Household {id: $id}) RETURN count(h)", id=hid) == 1
+    data_of(await gql(DEREGISTER, {"id": hid, "reason": "迁出本县\n\t户口已迁"}))
+    stored = await scalar(driver, "MATCH (h:DeregisteredHousehold {id: $id}) RETURN h.deregistrationReason", id=hid)
+    assert stored == "迁出本县\n\t户口已迁"
+
+
+async def test_a_head_who_is_a_plain_member_elsewhere_is_a_conflict_not_that_household(
+    gql: GraphQLPost, driver: AsyncDriver
+) -> None:
+    son = fresh_id()
+    family = household_input(member("钱父", "户主"), member("钱子", "之子", son))
+    other = data_of(await register(gql, family))["registerHousehold"]["id"]
+    body = await register(gql, household_input(member("钱子", "户主", son)))
+    assert refusal(body) == ("CONFLICT", "input.members.0.idNumber")
+    assert other in body["errors"][0]["message"]
+    households = "MATCH (:Person {idNumber: $id})-[m:MEMBER_OF]->(h:Household) RETURN collect([h.id, m.relation])"
+    assert await scalar(driver, households, id=son) == [[other, "之子"]]
+
+
+async def test_a_cadre_is_told_of_a_conflict_outside_their_villages_without_the_household_id(
+    gql: GraphQLPost, driver: AsyncDriver
+) -> None:
+    son = fresh_id()
+    other = data_of(await register(gql, household_input(member("孙父", "户主"), member("孙子", "之子", son))))
+    other_id = other["registerHousehold"]["id"]
+    far = Viewer(Role.CADRE, sub="far-cadre", villages=frozenset({OTHER_TOWNSHIP_VILLAGE}))
+    for payload, field in [
+        (household_input(member("孙子", "户主", son), village=OTHER_TOWNSHIP_VILLAGE), "input.members.0.idNumber"),
+        (
+            household_input(member("李户主", "户主"), member("孙子", "之子", son), village=OTHER_TOWNSHIP_VILLAGE),
+            "input.members.1.idNumber",
+        ),
+    ]:
+        body = await register(gql, payload, as_viewer=far)
+        assert refusal(body) == ("CONFLICT", field)
+        assert other_id not in body["errors"][0]["message"]
+    assert await scalar(driver, "MATCH (:Person {idNumber: $id})-[m:MEMBER_OF]->() RETURN count(m)", id=son) == 1

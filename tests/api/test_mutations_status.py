@@ -184,3 +184,10 @@ async def test_a_deregistered_household_neither_exits_nor_relapses(gql: GraphQLP
     assert refusal(await gql(EXIT, {"id": household, "year": 2018})) == ("NOT_FOUND", "householdId")
     relapse = {"id": household, "year": 2019, "reason": "因病"}
     assert refusal(await gql(RELAPSE, relapse)) == ("NOT_FOUND", "householdId")
+
+
+async def test_a_relapse_reason_with_a_control_character_is_refused(gql: GraphQLPost, driver: AsyncDriver) -> None:
+    household = await new_household(gql, poor=True)
+    body = await gql(RELAPSE, {"id": household, "year": 2019, "reason": "户主\u0000患重病"})
+    assert refusal(body) == ("BAD_USER_INPUT", "reason")
+    assert (await one(driver, FACTS, id=household))["relapseYear"] is None
