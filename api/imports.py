@@ -41,6 +41,11 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("file", type=Path, help="the CSV (UTF-8 or GBK) or XLSX file")
     parser.add_argument("--partial", action="store_true", help="write the valid households, report the rest")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--new-places",
+        action="store_true",
+        help="create the villages (and townships) of the county the file names that the database lacks",
+    )
 
 
 def run_import(settings: Settings, args: argparse.Namespace) -> int:
@@ -67,6 +72,7 @@ async def _import(settings: Settings, path: Path, source: RowSource, args: argpa
                 file_name=path.name,
                 viewer=Viewer.system("import"),
                 partial=args.partial,
+                new_places=args.new_places,
                 progress=progress,
             )
 
@@ -107,8 +113,8 @@ def _error(status: int, code: str, message: str) -> Response:
 
 
 async def import_upload(request: Request) -> Response:
-    """`POST /import[?partial=true&name=FILE]`: the file as multipart form data (field `file`) or as the raw
-    body. ADMIN only. 200 with the report when every row was imported, 422 with it otherwise."""
+    """`POST /import[?partial=true&newPlaces=true&name=FILE]`: the file as multipart form data (field `file`)
+    or as the raw body. ADMIN only. 200 with the report when every row was imported, 422 with it otherwise."""
     caller = caller_of(request)
     if caller.viewer.role is Role.ANONYMOUS:
         return _error(401, "UNAUTHENTICATED", "sign in as an administrator to import")
@@ -117,6 +123,7 @@ async def import_upload(request: Request) -> Response:
     if not caller.may_write:
         return _error(403, "FORBIDDEN", "a session cookie writes only with its X-CSRF-Token header")
     partial = request.query_params.get("partial", "false").lower() in ("1", "true", "yes")
+    new_places = request.query_params.get("newPlaces", "false").lower() in ("1", "true", "yes")
     state = request.app.state.yimaqing
     with tempfile.TemporaryDirectory(prefix="yimaqing-import-") as folder:
         path = Path(folder) / "upload"
@@ -127,7 +134,12 @@ async def import_upload(request: Request) -> Response:
         path = path.rename(path.with_suffix("." + file_format(path)))
         try:
             report = await import_registry(
-                state.graph, open_registry(path), file_name=name, viewer=caller.viewer, partial=partial
+                state.graph,
+                open_registry(path),
+                file_name=name,
+                viewer=caller.viewer,
+                partial=partial,
+                new_places=new_places,
             )
         except RegistryFileError as error:
             return _error(400, "BAD_USER_INPUT", str(error))

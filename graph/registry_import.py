@@ -168,6 +168,7 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     # village code -> the highest household number the file gives (new households are numbered after it)
     numbering: dict[str, int] = field(default_factory=dict, repr=False)
+    new_places: bool = field(default=False, repr=False)  # new villages of the database's county allowed
 
     @property
     def ok(self) -> bool:
@@ -210,11 +211,14 @@ async def import_registry(
     file_name: str,
     viewer: Viewer,
     partial: bool = False,
+    new_places: bool = False,
     progress: Progress | None = None,
     batch_households: int = BATCH_HOUSEHOLDS,
 ) -> ImportReport:
-    """Check the whole file, then (when it has no problem, or with `partial`) write its valid households."""
-    report = ImportReport(file=file_name, partial=partial)
+    """Check the whole file, then (when it has no problem, or with `partial`) write its valid households.
+    Villages the database does not hold are row errors, unless it holds no county yet (a first load), or
+    `new_places` allows new villages (and townships) of its county (a county loaded in several files)."""
+    report = ImportReport(file=file_name, partial=partial, new_places=new_places)
     # The households checked are spooled to a temporary file as they are, so that the writes need not
     # read and check the file again (one pass over it, memory flat whatever its size).
     with tempfile.TemporaryFile(prefix="yimaqing-import-") as spool:
@@ -253,7 +257,7 @@ async def _check(
             report.households += 1
             report.rows += len(household.rows)
             if not household.errors:
-                household.errors.extend(_resolve(household, state)[1])
+                household.errors.extend(_resolve(household, state, report.new_places)[1])
             if not household.errors and state.county is None and household.place is not None:
                 first_county = first_county or (household.place.county_code, household.rows[0])
                 household.errors.extend(_one_county(household, first_county))
@@ -283,7 +287,13 @@ async def _write(
         if valid:
             try:
                 created, updated, problems = await graph.write(
-                    _write_batch, valid, viewer.by, file_name, report.numbering, strict=not partial
+                    _write_batch,
+                    valid,
+                    viewer.by,
+                    file_name,
+                    report.numbering,
+                    strict=not partial,
+                    new_places=report.new_places,
                 )
             except ImportConflict as conflict:  # the database changed since the check: stop here
                 report.errors.extend(conflict.errors)
@@ -350,7 +360,7 @@ async def _read_state(tx: AsyncManagedTransaction, batch: list[HouseholdRows]) -
     return state
 
 
-def _resolve(household: HouseholdRows, state: _State) -> tuple[str | None, list[RowError]]:
+def _resolve(household: HouseholdRows, state: _State, new_places: bool) -> tuple[str | None, list[RowError]]:
     """The household the rows are about (None: a new one), and what the database says against them."""
     errors: list[RowError] = []
     head_row = household.rows[0]
@@ -370,7 +380,7 @@ def _resolve(household: HouseholdRows, state: _State) -> tuple[str | None, list[
         message = f"household {target} is in village {current['village']}: moving it is a mutation"
         errors.append(RowError(head_row, "行政村代码", message))
     stored = state.places.get(place.village_code, (None, None, None))
-    if state.county is not None and stored[0] is None:
+    if state.county is not None and stored[0] is None and (not new_places or place.county_code != state.county[0]):
         # Places come from a file only into an empty database: a mistyped code is not a new village.
         errors.append(RowError(head_row, "行政村代码", f"no village {place.village_code} in {state.county[1]}"))
     else:
@@ -410,6 +420,7 @@ async def _write_batch(
     file_name: str,
     numbering: dict[str, int],
     strict: bool,
+    new_places: bool = False,
 ) -> tuple[int, int, list[list[RowError]]]:
     """Writes what differs for each household of the batch; returns (created, updated, the problems the
     database shows now). Such problems mean the database changed since the check: a strict import raises
@@ -418,7 +429,7 @@ async def _write_batch(
     targets: list[tuple[HouseholdRows, str | None]] = []
     problems: list[list[RowError]] = []
     for household in batch:
-        target, errors = _resolve(household, state)
+        target, errors = _resolve(household, state, new_places)
         if errors and strict:
             raise ImportConflict(errors)
         if errors:

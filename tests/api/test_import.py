@@ -674,3 +674,32 @@ async def test_an_export_of_a_registered_household_imports_as_no_change(
     assert await counts(driver) == before
     records, _, _ = await driver.execute_query("MATCH (c:Change)-[:ABOUT]->(:Household {id: $id}) RETURN c", id=hid)
     assert len(records) == 1  # its registration only
+
+
+async def test_new_places_allows_new_villages_of_the_county_only(
+    demo_county: Graph, driver: AsyncDriver, tmp_path: Path, neo4j_uri: str
+) -> None:
+    beijing = {"省": "北京市", "市": "北京市", "县": "东城区", "乡镇": "东华门街道", "行政村": "多福巷社区"}
+    outside = household(person(marker(), "户主"), place={**beijing, "行政村代码": "110101001001"})
+    code = "1411301002" + f"{secrets.randbelow(49) + 50}"  # a new village of 水头镇
+    new = household(person(marker(), "户主"), place={**PLACE, "乡镇": "水头镇", "行政村": "新村", "行政村代码": code})
+    path = write_csv(tmp_path / "新村.csv", *form(outside, new))
+
+    answer = cli(neo4j_uri, tmp_path, "import", str(path), "--partial", "--new-places", "--json")
+
+    assert json.loads(answer.stdout) == report(
+        "新村.csv",
+        partial=True,
+        households=2,
+        rows=2,
+        created=1,
+        skipped=1,
+        errors=[{"row": 2, "column": "行政村代码", "message": "no village 110101001001 in 交口县"}],
+    )
+    records, _, _ = await driver.execute_query(
+        "MATCH (:Household)-[:IN]->(v:Village {code: $code})-[:IN]->(t:Township)-[:IN]->(c:County)"
+        " RETURN v.name AS village, t.name AS township, c.name AS county",
+        code=code,
+    )
+    assert [r.data() for r in records] == [{"village": "新村", "township": "水头镇", "county": "交口县"}]
+    assert (await driver.execute_query("MATCH (c:County) RETURN count(c) AS n")).records[0]["n"] == 1
