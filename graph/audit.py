@@ -20,18 +20,16 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from neo4j import AsyncManagedTransaction
 
 from graph.access import Role, Viewer
+from graph.county_time import COUNTY_TIME_ZONE
 from graph.driver import Graph
 from graph.paging import Page, PagedList, PageRequest
 
 log = logging.getLogger("yimaqing.audit")
 
-# Days are counted in the county's time zone: a scan at 07:00 Beijing time belongs to that day.
-COUNTY_TIME_ZONE = ZoneInfo("Asia/Shanghai")
 # Past this many pending records (Neo4j unreachable for long), the oldest are dropped and the loss logged.
 MAX_PENDING = 100_000
 WRITE_BATCH = 1_000

@@ -4,10 +4,10 @@ there, not in UTC (at 17:41 UTC it is already 01:41 of the next day in the count
 from __future__ import annotations
 
 import datetime
+from zoneinfo import ZoneInfo
 
-from graph.audit import COUNTY_TIME_ZONE
-
-__all__ = ["COUNTY_TIME_ZONE", "county_today"]
+# Days in the audit and the county's "today" are Beijing days.
+COUNTY_TIME_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def county_today(now: datetime.datetime | None = None) -> datetime.date:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from graph.county_time import county_today
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 # GB/T 2260 province-level codes, plus 81/82/83 for residence permits of Hong Kong, Macao and Taiwan residents.
@@ -57,7 +59,7 @@ def normalize_id_number(text: str, today: date | None = None) -> str:
         born = birth_date(number)
     except ValueError:
         raise IdNumberError(f"the birth date {number[6:14]} is not a calendar date") from None
-    if born.year < EARLIEST_BIRTH_YEAR or born > (today or date.today()):
+    if born.year < EARLIEST_BIRTH_YEAR or born > (today or county_today()):
         raise IdNumberError(f"the birth date {born.isoformat()} is not plausible ({EARLIEST_BIRTH_YEAR} to today)")
     expected = check_char(number[:17])
     if number[17] != expected:

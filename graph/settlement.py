@@ -16,6 +16,7 @@ from typing import Any
 from neo4j import AsyncManagedTransaction
 
 from graph.access import Viewer
+from graph.county_time import county_today
 from graph.history import change, diff
 from graph.money import from_fen
 from graph.policies import ClaimRecord
@@ -147,7 +148,7 @@ async def record_claim(
     if cost_fen == 0:
         raise InvalidInput("a claim's cost is more than zero", "cost")
     check_year(claim.date.year, "date")
-    if claim.date > datetime.date.today():
+    if claim.date > county_today():
         raise InvalidInput("a claim's date cannot be in the future", "date")
     await open_household(tx, household_id, viewer)
     policy = await _policy(tx, claim.policy_code, "policyCode")

@@ -61,11 +61,11 @@ WHERE 6 <= y - p.birthDate.year <= 15 AND (p.schoolStatus IS NULL OR NOT p.schoo
 WITH y, h, count(p) AS children
 RETURN h.id AS subject, {year: y, children: children} AS evidence""",
     "PROJECT_OVERDUE": """
-MATCH (p:Project) WHERE p.stage = 'IMPLEMENTED' AND p.deadline < date() AND NOT (p.started AND p.completed)
+MATCH (p:Project) WHERE p.stage = 'IMPLEMENTED' AND p.deadline < date({timezone: 'Asia/Shanghai'}) AND NOT (p.started AND p.completed)
 RETURN p.code AS subject, {deadline: p.deadline, started: p.started} AS evidence""",
     "MONITORING_STEP_OVERDUE": """
 MATCH (h:Household)-[:MONITORED_IN]->(e:MonitoringEpisode)
-WHERE e.clearedDate IS NULL AND e.countyDecision IS NULL AND date() > e.openedDate + duration('P15D')
+WHERE e.clearedDate IS NULL AND e.countyDecision IS NULL AND date({timezone: 'Asia/Shanghai'}) > e.openedDate + duration('P15D')
 RETURN h.id AS subject, {episode: e.id, opened: e.openedDate} AS evidence""",
 }
 
