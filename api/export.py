@@ -39,6 +39,7 @@ from api.connection_export import (
 )
 from api.connection_export import parse_arguments as connection_arguments
 from api.database import connect
+from api.errors import error_response
 from api.registry_files import csv_line, write_template, write_xlsx
 from api.settings import Settings
 from graph.access import Role, Viewer
@@ -120,17 +121,17 @@ def export_routes(schema: Schema, context_of: Callable[[Request], Context]) -> l
         file_format = request.path_params["format"].lower()
         viewer = caller_of(request).viewer
         if viewer.role is Role.ANONYMOUS:
-            return _error(401, "UNAUTHENTICATED", "sign in to export")
+            return error_response(401, "UNAUTHENTICATED", "sign in to export")
         params = dict(request.query_params)
         state = request.app.state.yimaqing
         try:
             if name == REGISTRY:
                 if viewer.role is not Role.ADMIN:
-                    return _error(
+                    return error_response(
                         403, "FORBIDDEN", "only an administrator exports the registry (it holds personal data)"
                     )
                 if file_format not in REGISTRY_FORMATS:
-                    return _error(404, "NOT_FOUND", "the registry exports as .csv or .xlsx")
+                    return error_response(404, "NOT_FOUND", "the registry exports as .csv or .xlsx")
                 spec = household_filter(schema, params.pop("filter", None))
                 if params:
                     raise bad_input(f"the registry export takes only `filter`, not {sorted(params)}", sorted(params)[0])
@@ -145,7 +146,7 @@ def export_routes(schema: Schema, context_of: Callable[[Request], Context]) -> l
                 connection = CONNECTIONS.get(name)
                 if connection is None or file_format not in MEDIA_TYPES:
                     known = ", ".join([REGISTRY, *CONNECTIONS])
-                    return _error(404, "NOT_FOUND", f"export one of {known} as .csv, .jsonl or .xlsx")
+                    return error_response(404, "NOT_FOUND", f"export one of {known} as .csv, .jsonl or .xlsx")
                 variables = connection_arguments(connection, params)
                 found = await open_edges(schema, lambda: context_of(request), connection, variables)
                 rows = _connection_rows(connection, found, file_format)
@@ -159,10 +160,6 @@ def export_routes(schema: Schema, context_of: Callable[[Request], Context]) -> l
         return StreamingResponse(_encoded(rows, file_format), media_type=MEDIA_TYPES[file_format], headers=headers)
 
     return [Route("/export/{name}.{format}", export, methods=["GET"])]
-
-
-def _error(status: int, code: str, message: str) -> Response:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
 
 
 async def _connection_rows(

@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from api.auth import caller_of
 from api.database import connect
+from api.errors import error_response
 from api.registry_files import RegistryFileError, file_format, open_registry
 from api.settings import Settings
 from graph.access import Role, Viewer
@@ -108,20 +109,16 @@ class _ProgressBars:
             bar.close()
 
 
-def _error(status: int, code: str, message: str) -> Response:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
-
-
 async def import_upload(request: Request) -> Response:
     """`POST /import[?partial=true&newPlaces=true&name=FILE]`: the file as multipart form data (field `file`)
     or as the raw body. ADMIN only. 200 with the report when every row was imported, 422 with it otherwise."""
     caller = caller_of(request)
     if caller.viewer.role is Role.ANONYMOUS:
-        return _error(401, "UNAUTHENTICATED", "sign in as an administrator to import")
+        return error_response(401, "UNAUTHENTICATED", "sign in as an administrator to import")
     if caller.viewer.role is not Role.ADMIN:
-        return _error(403, "FORBIDDEN", "only an administrator imports registry files")
+        return error_response(403, "FORBIDDEN", "only an administrator imports registry files")
     if not caller.may_write:
-        return _error(403, "FORBIDDEN", "a session cookie writes only with its X-CSRF-Token header")
+        return error_response(403, "FORBIDDEN", "a session cookie writes only with its X-CSRF-Token header")
     partial = request.query_params.get("partial", "false").lower() in ("1", "true", "yes")
     new_places = request.query_params.get("newPlaces", "false").lower() in ("1", "true", "yes")
     state = request.app.state.yimaqing
@@ -129,7 +126,7 @@ async def import_upload(request: Request) -> Response:
         path = Path(folder) / "upload"
         name = await _save_upload(request, path)
         if name is None:
-            return _error(400, "BAD_REQUEST", "send the file as the body, or as multipart form data in `file`")
+            return error_response(400, "BAD_REQUEST", "send the file as the body, or as multipart form data in `file`")
         # openpyxl opens a workbook only under an .xlsx name: the file is named by what its content is.
         path = path.rename(path.with_suffix("." + file_format(path)))
         try:
@@ -142,7 +139,7 @@ async def import_upload(request: Request) -> Response:
                 new_places=new_places,
             )
         except RegistryFileError as error:
-            return _error(400, "BAD_USER_INPUT", str(error))
+            return error_response(400, "BAD_USER_INPUT", str(error))
     return JSONResponse(report.as_dict(), status_code=200 if report.ok else 422)
 
 

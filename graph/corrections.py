@@ -18,14 +18,24 @@ from neo4j import AsyncManagedTransaction
 from graph.access import Viewer
 from graph.history import diff
 from graph.registry import HEAD, check_id_number, check_name
-from graph.registry_form import ATTRIBUTE, CAUSES, EDUCATION, GRADES, HEALTH, LABOR, SCHOOL, STRUCTURES, WATER
+from graph.registry_form import (
+    ATTRIBUTE,
+    BANK_ACCOUNT,
+    CAUSES,
+    EDUCATION,
+    GRADES,
+    HEALTH,
+    LABOR,
+    PHONE,
+    SCHOOL,
+    STRUCTURES,
+    WATER,
+)
 from graph.write_errors import InvalidInput, Missing
 from graph.writes import TEXT_CONTROLS, check_characters, check_year, finish, open_household
 
 Check = Callable[[Any, str], Any]
 
-PHONE = re.compile(r"1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}")  # a mobile number, or a landline with its area code
-BANK_ACCOUNT = re.compile(r"[0-9]{12,30}")
 MAX_HOUSING_AREA = 2_000
 
 

@@ -106,7 +106,9 @@ async def export(http: httpx.AsyncClient, village: str, output: Path) -> None:
 
 
 async def import_file(driver: AsyncDriver, path: Path) -> ImportReport:
-    return await import_registry(Graph(driver), open_registry(path), file_name=path.name, viewer=Viewer.system("test"))
+    return await import_registry(
+        Graph(driver), open_registry(path), file_name=path.name, viewer=Viewer.system("test"), new_places=True
+    )
 
 
 async def test_an_export_imported_into_an_empty_database_gives_the_same_households(
