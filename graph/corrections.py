@@ -40,9 +40,16 @@ MAX_HOUSING_AREA = 2_000
 
 
 def _choice(allowed: Mapping[str, str] | tuple[str, ...]) -> Check:
+    """One of the allowed values; for coded fields, the code or the form's word for it (拉水 is HAULED), as an
+    import takes them."""
+    by_word = {word: code for code, word in allowed.items()} if isinstance(allowed, Mapping) else {}
+
     def check(value: Any, field: str) -> Any:
+        if value in by_word:
+            return by_word[value]
         if value not in allowed:
-            raise InvalidInput(f"{str(value)[:40]!r} is not one of {', '.join(allowed)}", field)
+            words = f" (or {'、'.join(by_word)})" if by_word else ""
+            raise InvalidInput(f"{str(value)[:40]!r} is not one of {', '.join(allowed)}{words}", field)
         return value
 
     return check

@@ -111,6 +111,18 @@ async def test_household_correction_refusals(gql: GraphQLPost, given: dict[str, 
     assert refusal(await gql(HOUSEHOLD, {"id": household, "input": given})) == ("BAD_USER_INPUT", field)
 
 
+async def test_coded_fields_take_the_forms_words_too(gql: GraphQLPost, driver: AsyncDriver) -> None:
+    household = await new_household(gql, size=1)
+    data_of(await gql(HOUSEHOLD, {"id": household, "input": {"waterSource": "拉水", "attribute": "低保户"}}))
+    [stored] = await rows(
+        driver, "MATCH (h:Household {id: $id}) RETURN h.waterSource AS water, h.attribute AS attribute", id=household
+    )
+    assert stored == {"water": "HAULED", "attribute": "LOW_INCOME"}
+    refused = await gql(HOUSEHOLD, {"id": household, "input": {"waterSource": "河水"}})
+    assert refusal(refused) == ("BAD_USER_INPUT", "input.waterSource")
+    assert "拉水" in refused["errors"][0]["message"]
+
+
 async def test_a_primary_cause_given_before_is_not_another_cause(gql: GraphQLPost) -> None:
     household = await new_household(gql, size=1, poor=True)
     data_of(await gql(HOUSEHOLD, {"id": household, "input": {"primaryCause": "因学"}}))
