@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -125,6 +126,8 @@ async def import_upload(request: Request) -> Response:
     with tempfile.TemporaryDirectory(prefix="yimaqing-import-") as folder:
         path = Path(folder) / "upload"
         name = await _save_upload(request, path)
+        if name is not None:
+            name = file_label(name)
         if name is None:
             return error_response(400, "BAD_REQUEST", "send the file as the body, or as multipart form data in `file`")
         # openpyxl opens a workbook only under an .xlsx name: the file is named by what its content is.
@@ -141,6 +144,12 @@ async def import_upload(request: Request) -> Response:
         except RegistryFileError as error:
             return error_response(400, "BAD_USER_INPUT", str(error))
     return JSONResponse(report.as_dict(), status_code=200 if report.ok else 422)
+
+
+def file_label(name: str) -> str:
+    """An uploaded file's name as the history keeps it: no control characters, at most 200 characters."""
+    cleaned = re.sub(r"[\x00-\x1f\x7f-\x9f]", "", name).strip()[:200]
+    return cleaned or "upload"
 
 
 async def _save_upload(request: Request, path: Path) -> str | None:

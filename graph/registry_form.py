@@ -81,8 +81,10 @@ PATTERNS = {
 }
 # Control characters (C0 and DEL) no cell may hold: a workbook cannot store most of them. Only long free
 # text keeps its line breaks.
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+# Control characters (Unicode category Cc: C0, DEL, C1), refused as the mutations refuse them; free text such
+# as a development plan may hold line breaks and tabs.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_IN_FREE_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 MULTILINE_KEYS = ("developmentPlan",)
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{4})(\d{2})(\d{2})")
 
@@ -403,7 +405,7 @@ def _text_problem(column: Column, text: str | None) -> str | None:
     """Why a cell's text is refused whatever its column's kind: a control character, or too long."""
     if text is None:
         return None
-    control = CONTROL_BUT_NEWLINE if column.key in MULTILINE_KEYS else CONTROL
+    control = CONTROL_IN_FREE_TEXT if column.key in MULTILINE_KEYS else CONTROL
     if control.search(text):
         return _control_message(text)
     if column.key in NAME_KEYS and len(text) > MAX_NAME:
