@@ -58,12 +58,15 @@ OPTIONAL MATCH (h:Household {id: id})
 OPTIONAL MATCH (d:DeregisteredHousehold {id: id})
 RETURN id, h IS NOT NULL AS active, d IS NOT NULL AS deregistered"""
 
+PlaceNames = tuple[str | None, str | None, str | None, str | None, str | None]
+UNKNOWN_PLACE: PlaceNames = (None, None, None, None, None)
+
 PLACES = """
 UNWIND $codes AS code
 OPTIONAL MATCH (v:Village {code: code})
 OPTIONAL MATCH (t:Township {code: substring(code, 0, 9) + '000'})
 OPTIONAL MATCH (c:County {code: substring(code, 0, 6)})
-RETURN code, v.name AS village, t.name AS township, c.name AS county"""
+RETURN code, v.name AS village, t.name AS township, c.name AS county, c.city AS city, c.province AS province"""
 
 # The county the database holds (None: an empty database, which a first import fills from the file).
 COUNTY = "MATCH (c:County) RETURN c.code AS code, c.name AS name ORDER BY c.code LIMIT 1"
@@ -199,7 +202,8 @@ class _State:
 
     persons: dict[str, str | None] = field(default_factory=dict)  # a known ID number -> its active household
     households: dict[str, tuple[bool, bool]] = field(default_factory=dict)  # id -> active, deregistered
-    places: dict[str, tuple[str | None, str | None, str | None]] = field(default_factory=dict)  # village, township...
+    # village, township, county, city, province: the names the database holds
+    places: dict[str, PlaceNames] = field(default_factory=dict)
     current: dict[str, dict[str, Any]] = field(default_factory=dict)  # household id -> its state
     county: tuple[str, str] | None = None  # the database's county: (code, name)
 
@@ -347,7 +351,7 @@ async def _read_state(tx: AsyncManagedTransaction, batch: list[HouseholdRows]) -
     codes = sorted({h.place.village_code for h in valid if h.place is not None})
     result = await tx.run(PLACES, codes=codes)
     async for r in result:
-        state.places[r["code"]] = (r["village"], r["township"], r["county"])
+        state.places[r["code"]] = (r["village"], r["township"], r["county"], r["city"], r["province"])
     targets = {held for held in state.persons.values() if held is not None} | set(numbers)
     result = await tx.run(HOUSEHOLD_STATE, ids=sorted(targets))
     async for r in result:
@@ -379,7 +383,7 @@ def _resolve(household: HouseholdRows, state: _State, new_places: bool) -> tuple
     if current is not None and current["village"] != place.village_code:
         message = f"household {target} is in village {current['village']}: moving it is a mutation"
         errors.append(RowError(head_row, "行政村代码", message))
-    stored = state.places.get(place.village_code, (None, None, None))
+    stored = state.places.get(place.village_code, UNKNOWN_PLACE)
     if state.county is not None and stored[0] is None and (not new_places or place.county_code != state.county[0]):
         # Places come from a file only into an empty database: a mistyped code is not a new village.
         errors.append(RowError(head_row, "行政村代码", f"no village {place.village_code} in {state.county[1]}"))
@@ -398,10 +402,10 @@ def _one_county(household: HouseholdRows, first: tuple[str, int]) -> list[RowErr
     return [RowError(household.rows[0], "行政村代码", message)]
 
 
-def _place_errors(place: Place, stored: tuple[str | None, str | None, str | None], row: int) -> list[RowError]:
+def _place_errors(place: Place, stored: PlaceNames, row: int) -> list[RowError]:
     """A place the file names differently from the database, or a new place without its name."""
-    given = (place.village, place.township, place.county)
-    for name, known, header in zip(given, stored, ("行政村", "乡镇", "县"), strict=True):
+    given = (place.village, place.township, place.county, place.city, place.province)
+    for name, known, header in zip(given, stored, ("行政村", "乡镇", "县", "市", "省"), strict=True):
         if known is None and name is None:
             return [RowError(row, header, f"{place.village_code} is a new place: give its name")]
         if known is not None and name is not None and name != known:
@@ -489,7 +493,7 @@ async def _create_places(tx: AsyncManagedTransaction, places: list[Place], state
     townships: dict[str, dict[str, Any]] = {}
     villages: dict[str, dict[str, Any]] = {}
     for place in places:
-        village, township, county = state.places.get(place.village_code, (None, None, None))
+        village, township, county, _, _ = state.places.get(place.village_code, UNKNOWN_PLACE)
         if county is None and place.county_code not in counties:
             props = {"code": place.county_code, "name": place.county, "province": place.province, "city": place.city}
             counties[place.county_code] = {"props": props, "token": new_token()}

@@ -609,7 +609,8 @@ async def test_places_the_database_does_not_hold_are_row_errors(
     beijing = {"省": "北京市", "市": "北京市", "县": "东城区", "乡镇": "东华门街道", "行政村": "多福巷社区"}
     outside = household(person(marker(), "户主"), place={**beijing, "行政村代码": "110101001001"})
     mistyped = household(person(marker(), "户主"), place={**PLACE, "行政村代码": "141130100299"})
-    path = write_csv(tmp_path / "地方.csv", *form(outside, mistyped))
+    other_province = household(person(marker(), "户主"), place={**PLACE, "省": "北京市"})
+    path = write_csv(tmp_path / "地方.csv", *form(outside, mistyped, other_province))
     before, places = await counts(driver), await driver.execute_query(PLACES)
 
     answer = await import_file(demo_county, path, partial=True)
@@ -617,8 +618,9 @@ async def test_places_the_database_does_not_hold_are_row_errors(
     assert [e.as_dict() for e in answer.errors] == [
         {"row": 2, "column": "行政村代码", "message": "no village 110101001001 in 交口县"},
         {"row": 3, "column": "行政村代码", "message": "no village 141130100299 in 交口县"},
+        {"row": 4, "column": "省", "message": "the database names it 山西省"},
     ]
-    assert (answer.created, answer.skipped) == (0, 2)
+    assert (answer.created, answer.skipped) == (0, 3)
     assert await counts(driver) == before
     assert (await driver.execute_query(PLACES)).records == places.records
 
