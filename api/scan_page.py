@@ -18,6 +18,7 @@ from html import escape
 from pathlib import Path
 from string import Template
 from typing import Any
+from urllib.parse import urlencode
 
 from graph.access import HIDDEN_TEXT
 
@@ -112,7 +113,7 @@ def render_scan_page(
     if target is None:
         return _replaced(replaced) if replaced is not None else _not_found(token)
     if target["__typename"] == "Household":
-        return _household(target, masked)
+        return _household(target, masked, token)
     return _RENDERERS[target["__typename"]](target)
 
 
@@ -124,7 +125,7 @@ def _target(data: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     return None
 
 
-def _household(h: Mapping[str, Any], masked: bool = False) -> str:
+def _household(h: Mapping[str, Any], masked: bool = False, token: str = "") -> str:
     village = _map(h.get("village"))
     township = _map(village.get("township"))
     status = str(h.get("status") or "")
@@ -154,7 +155,7 @@ def _household(h: Mapping[str, Any], masked: bool = False) -> str:
     body = (
         _header(f"{_e(h.get('headName'))} 户 {badge}", _where(township.get("name"), village.get("name")))
         + "<main>"
-        + (_PUBLIC_NOTICE if masked else "")
+        + (_public_notice(token) if masked else "")
         + _section("基本情况", facts)
         + personal
         + _section("产业", industries)
@@ -209,10 +210,13 @@ _RENDERERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
 }
 
 
-_PUBLIC_NOTICE = (
-    '<section class="notice"><p>为保护个人信息，此页只显示公开信息。</p>'
-    '<p class=sub>帮扶干部请先<a href="/login">登录</a>，再扫码查看本户完整信息。</p></section>'
-)
+def _public_notice(token: str) -> str:
+    """The masked card's note; its login link comes back to this card once signed in."""
+    login = "/login?" + urlencode({"next": f"/q/{token}"}) if token else "/login"
+    return (
+        '<section class="notice"><p>为保护个人信息，此页只显示公开信息。</p>'
+        f'<p class=sub>帮扶干部请先<a href="{_e(login)}">登录</a>，再扫码查看本户完整信息。</p></section>'
+    )
 
 
 def _replaced(replaced: ReplacedCode) -> str:
