@@ -61,7 +61,8 @@ def describe(report: BulkReport) -> str:
         lines = [f"{report.file}: {report.households} households in {report.rows} rows; nothing written"]
         return "\n".join(lines + [f"  row {e.row}, {e.column or 'row'}: {e.message}" for e in report.errors])
     timings = ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in report.timings.items())
-    return (
+    loaded = (
         f"{report.file}: {report.households} households, {report.members} members, {report.incomes} incomes "
         f"loaded ({households_per_second(report):.0f} households/s; {timings})"
     )
+    return "\n".join([loaded, *(f"  warning: {warning}" for warning in report.warnings)])
