@@ -19,6 +19,8 @@ from neo4j.exceptions import AuthError, ConfigurationError, ServiceUnavailable
 
 from api.app import create_app
 from api.auth import TOKEN_ROLES, mint_token, signing_secret
+from api.bulk_import import add_parser as add_bulk_import_parser
+from api.bulk_import import run_bulk_import
 from api.database import connect, local_neo4j, seed_with_progress
 from api.export import ExportCommandError, run_export
 from api.export import add_parser as add_export_parser
@@ -71,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(evaluate_alerts_command(settings))
         elif command == "import":
             return run_import(settings, args)
+        elif command == "bulk-import":
+            return run_bulk_import(settings, args)
         elif command == "export":
             return run_export(settings, args)
     except (
@@ -126,6 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("documents", help="print the trusted documents (SHA-256 hash → text) as JSON")
     add_import_parser(commands)
+    add_bulk_import_parser(commands)
     add_export_parser(commands)
     return parser
 
