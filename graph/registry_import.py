@@ -23,6 +23,7 @@ from typing import IO, Any
 
 from neo4j import AsyncManagedTransaction
 
+from graph import loader
 from graph.access import Viewer
 from graph.derived import refresh_after_write
 from graph.driver import Graph
@@ -90,25 +91,6 @@ MERGE (s:Sequence {name: 'household:' + v.code})
 SET s.last = reduce(m = coalesce(s.last, 0), x IN [coalesce(highest, 0), row.given] | CASE WHEN x > m THEN x ELSE m END)
   + row.count
 RETURN row.code AS code, s.last - row.count AS last"""
-
-CREATE_COUNTIES = """
-UNWIND $rows AS row
-CREATE (c:County) SET c = row.props
-CREATE (:QrCode {token: row.token, createdAt: datetime()})-[:IDENTIFIES]->(c)"""
-
-CREATE_TOWNSHIPS = """
-UNWIND $rows AS row
-MATCH (c:County {code: row.county})
-CREATE (t:Township) SET t = row.props
-CREATE (t)-[:IN]->(c)
-CREATE (:QrCode {token: row.token, createdAt: datetime()})-[:IDENTIFIES]->(t)"""
-
-CREATE_VILLAGES = """
-UNWIND $rows AS row
-MATCH (t:Township {code: row.township})
-CREATE (v:Village) SET v = row.props
-CREATE (v)-[:IN]->(t)
-CREATE (:QrCode {token: row.token, createdAt: datetime()})-[:IDENTIFIES]->(v)"""
 
 # The writes of a batch, each a flat UNWIND (no FOREACH or nested subquery: those plans turn eager and
 # slow down as batches grow). New households first, then their fields, members and incomes.
@@ -504,7 +486,7 @@ async def _create_places(tx: AsyncManagedTransaction, places: list[Place], state
         if village is None and place.village_code not in villages:
             props = {"code": place.village_code, "name": place.village}
             villages[place.village_code] = {"props": props, "township": place.township_code, "token": new_token()}
-    for statement, rows in ((CREATE_COUNTIES, counties), (CREATE_TOWNSHIPS, townships), (CREATE_VILLAGES, villages)):
+    for statement, rows in ((loader.COUNTY, counties), (loader.TOWNSHIPS, townships), (loader.VILLAGES, villages)):
         if rows:
             await (await tx.run(statement, rows=list(rows.values()))).consume()
 

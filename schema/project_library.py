@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from enum import Enum
 
 import strawberry
 
@@ -18,17 +17,12 @@ from schema.enums import ProjectPurpose
 from schema.projects import Project, load_project
 from schema.writes import refuse, write, writer
 
-
-@strawberry.enum(description="A step of the project library, in order; WITHDRAW (出库) from any step before the last.")
-class ProjectStep(Enum):
-    DECLARE = "DECLARE"
-    SCREEN = "SCREEN"
-    RANK = "RANK"
-    RESERVE = "RESERVE"
-    IMPLEMENT = "IMPLEMENT"
-    START = "START"
-    COMPLETE = "COMPLETE"
-    WITHDRAW = "WITHDRAW"
+# The graph's Step, exposed as the GraphQL enum ProjectStep (annotations name Step itself).
+ProjectStep = strawberry.enum(
+    Step,
+    name="ProjectStep",
+    description="A step of the project library, in order; WITHDRAW (出库) from any step before the last.",
+)
 
 
 @strawberry.type(description="The date of each step a project took (null: not taken, or not recorded).")
@@ -46,9 +40,9 @@ class ProjectStepDates:
 @strawberry.type(description="A project and the step it stands at.")
 class ProjectProgress:
     project: Project
-    step: ProjectStep | None = strawberry.field(description="The last step taken; null for a project rejected.")
+    step: Step | None = strawberry.field(description="The last step taken; null for a project rejected.")
     dates: ProjectStepDates
-    next_steps: list[ProjectStep] = strawberry.field(description="What may follow (empty once closed).")
+    next_steps: list[Step] = strawberry.field(description="What may follow (empty once closed).")
 
     @classmethod
     async def load(cls, info: Info, progress: Progress) -> ProjectProgress:
@@ -66,8 +60,8 @@ class ProjectProgress:
             completed=on(Step.COMPLETE),
             withdrawn=on(Step.WITHDRAW),
         )
-        step = ProjectStep(progress.step.value) if progress.step else None
-        following = [ProjectStep(s.value) for s in project_library.next_steps(progress)]
+        step = progress.step
+        following = project_library.next_steps(progress)
         return cls(project=project, step=step, dates=dates, next_steps=following)
 
 
@@ -120,9 +114,9 @@ class ProjectLibraryMutations:
         "naming what may follow."
     )
     async def advance_project(
-        self, info: Info, code: strawberry.ID, step: ProjectStep, date: datetime.date | None = None
+        self, info: Info, code: strawberry.ID, step: Step, date: datetime.date | None = None
     ) -> ProjectProgress:
-        args = (str(code), Step(step.value), date or today(), writer(info))
+        args = (str(code), step, date or today(), writer(info))
         progress = await write(info, "", project_library.advance_project, *args)
         return await ProjectProgress.load(info, progress)
 
